@@ -1,0 +1,153 @@
+// Engine: the storage engine over one data dir. Objects are manifests of
+// extents in append-only segment files; metadata lives in SQLite and every
+// change is also logged in the segments.
+//
+// Thread safety: an Engine is thread-safe; any number of threads may call it.
+// ObjectWriter and ObjectReader are used by one thread at a time.
+// Several processes may open the same data dir at once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "seglake/options.h"
+#include "seglake/status.h"
+#include "seglake/types.h"
+
+namespace seglake {
+
+// A streaming write of one object or part. Append() as many times as needed;
+// memory stays bounded by Options::max_record_bytes. Commit() makes the
+// version durable and visible; destroying without Commit() abandons it.
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  virtual Status Append(const void* data, size_t n) = 0;
+  // Bytes appended so far.
+  virtual uint64_t size() const = 0;
+  // Digests of the bytes appended so far, for the caller to verify a
+  // Content-MD5 or x-amz-checksum-* before committing.
+  virtual std::string Md5Hex() const = 0;
+  virtual Checksums CurrentChecksums() const = 0;
+  // For an object: the committed version. For a part: a version-less info
+  // whose etag/size/checksums describe the part.
+  virtual Result<ObjectInfo> Commit() = 0;
+};
+
+// A reader over one immutable version; reads any byte range across extents.
+class ObjectReader {
+ public:
+  virtual ~ObjectReader() = default;
+  virtual const ObjectInfo& info() const = 0;
+  // Reads up to n bytes at offset; returns the count (0 at or past the end).
+  // Holes read as zeros. Whole data records are checked against their CRC32C.
+  virtual Result<size_t> ReadAt(uint64_t offset, void* buf, size_t n) = 0;
+};
+
+struct PutOptions {
+  ObjectAttrs attrs;
+  ChecksumSet checksums;
+  WriteConditions conditions;
+};
+
+struct CopyOptions {
+  std::string src_version_id;           // empty: current
+  std::optional<uint64_t> range_first;  // with range_last: copy a byte slice
+  std::optional<uint64_t> range_last;   // inclusive
+  bool replace_attrs = false;           // MetadataDirective REPLACE
+  ObjectAttrs attrs;                    // used when replace_attrs
+  WriteConditions conditions;           // on the destination
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // Opens (creating if allowed) the data dir and recovers: cuts torn segment
+  // tails and seals the open segments of writers that died.
+  static Result<std::unique_ptr<Engine>> Open(const Options& options);
+
+  // Buckets. Names are validated by front ends; the engine only requires a
+  // non-empty name without '/'.
+  virtual Status CreateBucket(const std::string& name, const std::string& region) = 0;
+  virtual Status DeleteBucket(const std::string& name) = 0;  // NotEmpty if any version/upload
+  virtual Result<BucketInfo> GetBucket(const std::string& name) = 0;
+  virtual Result<std::vector<BucketInfo>> ListBuckets() = 0;
+  virtual Status SetVersioning(const std::string& bucket, Versioning v) = 0;
+
+  // Objects.
+  virtual Result<std::unique_ptr<ObjectWriter>> BeginPut(const std::string& bucket,
+                                                         const std::string& key,
+                                                         const PutOptions& opts) = 0;
+  // Convenience: put a whole buffer.
+  Result<ObjectInfo> Put(const std::string& bucket, const std::string& key, std::string_view data,
+                         const PutOptions& opts = {});
+  virtual Result<ObjectInfo> Head(const std::string& bucket, const std::string& key,
+                                  const std::string& version_id = "") = 0;
+  virtual Result<std::unique_ptr<ObjectReader>> OpenRead(const std::string& bucket,
+                                                         const std::string& key,
+                                                         const std::string& version_id = "") = 0;
+  // Convenience: read a whole version into memory (tests, small objects).
+  Result<std::string> ReadAll(const std::string& bucket, const std::string& key,
+                              const std::string& version_id = "");
+  // Without version_id: removes the key (a delete marker in a versioned or
+  // suspended bucket). With one: removes exactly that version.
+  virtual Result<DeleteResult> Delete(const std::string& bucket, const std::string& key,
+                                      const std::string& version_id = "") = 0;
+  // Copies (a slice of) a version as a new version: no data is copied.
+  virtual Result<ObjectInfo> Copy(const std::string& src_bucket, const std::string& src_key,
+                                  const std::string& dst_bucket, const std::string& dst_key,
+                                  const CopyOptions& opts) = 0;
+  // Renames one key, or (prefix=true) every key under `from` to the same
+  // suffix under `to`, in one transaction. Fails with AlreadyExists if a
+  // destination exists and !replace.
+  virtual Status Rename(const std::string& bucket, const std::string& from, const std::string& to,
+                        bool prefix, bool replace) = 0;
+  virtual Result<ListResult> List(const std::string& bucket, const ListOptions& opts) = 0;
+  virtual Result<ListVersionsResult> ListVersions(const std::string& bucket,
+                                                  const ListVersionsOptions& opts) = 0;
+  virtual Status SetTags(const std::string& bucket, const std::string& key,
+                         const std::string& version_id,
+                         const std::map<std::string, std::string>& tags) = 0;
+
+  // Multipart uploads.
+  virtual Result<UploadInfo> CreateUpload(const std::string& bucket, const std::string& key,
+                                          const PutOptions& opts) = 0;
+  virtual Result<std::unique_ptr<ObjectWriter>> BeginPart(const std::string& upload_id,
+                                                          uint32_t part_number) = 0;
+  // A part made from a (slice of a) version, without copying data.
+  virtual Result<PartInfo> CopyPart(const std::string& upload_id, uint32_t part_number,
+                                    const std::string& src_bucket, const std::string& src_key,
+                                    const CopyOptions& opts) = 0;
+  virtual Result<UploadInfo> GetUpload(const std::string& upload_id) = 0;
+  virtual Result<ListPartsResult> ListParts(const std::string& upload_id, uint32_t marker,
+                                            uint32_t max_parts) = 0;
+  virtual Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
+                                            const std::vector<CompletePart>& parts,
+                                            const WriteConditions& conditions = {}) = 0;
+  virtual Status AbortUpload(const std::string& upload_id) = 0;
+  virtual Result<ListUploadsResult> ListUploads(const std::string& bucket,
+                                                const ListUploadsOptions& opts) = 0;
+
+  // The change sequence: every committed change has a seq, increasing across
+  // all processes on the data dir.
+  virtual Result<uint64_t> LastSeq() = 0;
+  virtual Result<std::vector<Change>> ChangesSince(uint64_t seq, uint32_t limit) = 0;
+
+  virtual Result<EngineStats> Stats() = 0;
+  // Seals this process's open segment now (also done by size and idle time).
+  virtual Status SealActiveSegment() = 0;
+  // Closes cleanly: seals open segments. Called by the destructor too.
+  virtual Status Close() = 0;
+};
+
+// Rebuilds meta.db of a data dir from the segment logs alone (no engine may
+// have the dir open). The old meta.db is kept as meta.db.old-<time>.
+Status RebuildIndex(const std::string& data_dir, Env* env = nullptr);
+
+}  // namespace seglake

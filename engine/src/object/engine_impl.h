@@ -1,0 +1,118 @@
+// The Engine implementation. Thread-safe (see seglake/engine.h).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "commit/committer.h"
+#include "manifest/manifest.h"
+#include "meta/read_pool.h"
+#include "meta/rows.h"
+#include "object/segment_files.h"
+#include "seglake/engine.h"
+#include "seglake/env.h"
+#include "segment/segment_set.h"
+
+namespace seglake {
+
+class EngineImpl final : public Engine {
+ public:
+  explicit EngineImpl(const Options& o);
+  ~EngineImpl() override;
+  Status Init();
+
+  Status CreateBucket(const std::string& name, const std::string& region) override;
+  Status DeleteBucket(const std::string& name) override;
+  Result<BucketInfo> GetBucket(const std::string& name) override;
+  Result<std::vector<BucketInfo>> ListBuckets() override;
+  Status SetVersioning(const std::string& bucket, Versioning v) override;
+
+  Result<std::unique_ptr<ObjectWriter>> BeginPut(const std::string& bucket, const std::string& key,
+                                                 const PutOptions& opts) override;
+  Result<ObjectInfo> Head(const std::string& bucket, const std::string& key,
+                          const std::string& version_id) override;
+  Result<std::unique_ptr<ObjectReader>> OpenRead(const std::string& bucket, const std::string& key,
+                                                 const std::string& version_id) override;
+  Result<DeleteResult> Delete(const std::string& bucket, const std::string& key,
+                              const std::string& version_id) override;
+  Result<ObjectInfo> Copy(const std::string& src_bucket, const std::string& src_key,
+                          const std::string& dst_bucket, const std::string& dst_key,
+                          const CopyOptions& opts) override;
+  Status Rename(const std::string& bucket, const std::string& from, const std::string& to,
+                bool prefix, bool replace) override;
+  Result<ListResult> List(const std::string& bucket, const ListOptions& opts) override;
+  Result<ListVersionsResult> ListVersions(const std::string& bucket,
+                                          const ListVersionsOptions& opts) override;
+  Status SetTags(const std::string& bucket, const std::string& key, const std::string& version_id,
+                 const std::map<std::string, std::string>& tags) override;
+
+  Result<UploadInfo> CreateUpload(const std::string& bucket, const std::string& key,
+                                  const PutOptions& opts) override;
+  Result<std::unique_ptr<ObjectWriter>> BeginPart(const std::string& upload_id,
+                                                  uint32_t part_number) override;
+  Result<PartInfo> CopyPart(const std::string& upload_id, uint32_t part_number,
+                            const std::string& src_bucket, const std::string& src_key,
+                            const CopyOptions& opts) override;
+  Result<UploadInfo> GetUpload(const std::string& upload_id) override;
+  Result<ListPartsResult> ListParts(const std::string& upload_id, uint32_t marker,
+                                    uint32_t max_parts) override;
+  Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
+                                    const std::vector<CompletePart>& parts,
+                                    const WriteConditions& conditions) override;
+  Status AbortUpload(const std::string& upload_id) override;
+  Result<ListUploadsResult> ListUploads(const std::string& bucket,
+                                        const ListUploadsOptions& opts) override;
+
+  Result<uint64_t> LastSeq() override;
+  Result<std::vector<Change>> ChangesSince(uint64_t seq, uint32_t limit) override;
+  Result<EngineStats> Stats() override;
+  Status SealActiveSegment() override;
+  Status Close() override;
+
+  // Used by writers and readers.
+  const Options& options() const { return opt_; }
+  Env* env() const { return env_; }
+  segment::SegmentSet* segments() { return segs_.get(); }
+  SegmentFiles* files() { return &files_; }
+  Result<meta::ApplyResult> Commit(nlohmann::json op);
+  Status WritableCheck() const;
+
+ private:
+  Status Recover();
+  void BackgroundLoop();
+  // A version row (current, or by id) that is not a delete marker.
+  Result<meta::VersionRow> ReadableVersion(const std::string& bucket, const std::string& key,
+                                           const std::string& version_id);
+  Result<std::string> SliceMd5(const Manifest& m, uint64_t size);
+
+  Options opt_;
+  Env* env_;
+  std::string dir_;
+  std::string seg_dir_;
+  std::string lock_dir_;
+  uint64_t owner_ = 0;
+  std::unique_ptr<FileLock> owner_lock_;
+  std::unique_ptr<segment::SegmentSet> segs_;
+  std::unique_ptr<Committer> committer_;
+  meta::ReadPool pool_;
+  SegmentFiles files_;
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool stop_ = false;  // guarded by bg_mu_
+  std::thread bg_;
+  std::atomic<bool> closed_{false};
+};
+
+// Streaming writers and readers (object/writer.cc, object/reader.cc).
+std::unique_ptr<ObjectWriter> NewObjectWriter(EngineImpl* e, nlohmann::json op_template,
+                                              const ChecksumSet& sums);
+std::unique_ptr<ObjectReader> NewObjectReader(EngineImpl* e, ObjectInfo info, Manifest m);
+
+}  // namespace seglake

@@ -1,0 +1,99 @@
+#include "segment/segment_set.h"
+
+#include <random>
+
+namespace seglake::segment {
+
+SegmentSet::SegmentSet(Env* env, std::string dir, uint64_t owner, uint64_t target_bytes)
+    : env_(env), dir_(std::move(dir)), owner_(owner), target_bytes_(target_bytes) {}
+
+SegmentSet::~SegmentSet() = default;
+
+Status SegmentSet::Fail(Status s) {
+  if (failure_.ok())
+    failure_ = Status::IOError("writes disabled after an I/O error (" + s.ToString() +
+                               "); reopen the data dir");
+  return s;
+}
+
+Status SegmentSet::failure() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return failure_;
+}
+
+Result<SegmentWriter*> SegmentSet::ActiveLocked() {
+  if (!failure_.ok()) return Err(failure_);
+  if (active_) return active_.get();
+  // Ids are unique across processes: microseconds since the epoch in the high
+  // bits, random low bits, and an exclusive create that retries on collision.
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    uint64_t id = ((env_->NowNanos() / 1000) << 12) | (rng() & 0xfff);
+    if (id == 0) continue;
+    auto w = SegmentWriter::Create(env_, dir_, SegmentHeader{id, owner_});
+    if (w) {
+      active_ = std::move(*w);
+      return active_.get();
+    }
+    if (!w.error().IsAlreadyExists()) return Err(Fail(w.error()));
+  }
+  return Err(Status::IOError("could not allocate a segment id"));
+}
+
+Result<Extent> SegmentSet::AppendData(std::string_view payload) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto w = ActiveLocked();
+  if (!w) return Err(w.error());
+  auto off = (*w)->Append(record::Type::kData, payload);
+  if (!off) return Err(Fail(off.error()));
+  last_append_ns_ = env_->NowNanos();
+  Extent e{(*w)->id(), *off, payload.size()};
+  if ((*w)->size() >= target_bytes_) {
+    Status s = (*w)->Seal();
+    if (!s.ok()) return Err(Fail(s));
+    active_.reset();
+  }
+  return e;
+}
+
+Status SegmentSet::AppendMeta(const std::vector<std::string>& payloads) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto w = ActiveLocked();
+  if (!w) return w.error();
+  for (const std::string& p : payloads) {
+    auto off = (*w)->Append(record::Type::kMeta, p);
+    if (!off) return Fail(off.error());
+  }
+  last_append_ns_ = env_->NowNanos();
+  return Status::OK();
+}
+
+Status SegmentSet::SyncAll() {
+  std::shared_ptr<SegmentWriter> w;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!failure_.ok()) return failure_;
+    w = active_;
+  }
+  // Segments rotated out were synced when sealed; only the active one may
+  // hold unsynced bytes. The sync runs without the lock so appends go on.
+  if (!w) return Status::OK();
+  Status s = w->Sync();
+  if (!s.ok()) {
+    std::lock_guard<std::mutex> l(mu_);
+    return Fail(s);
+  }
+  return Status::OK();
+}
+
+Status SegmentSet::SealIfIdle(uint64_t idle_ns) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (!active_ || !failure_.ok()) return failure_;
+  if (idle_ns != 0 && env_->NowNanos() - last_append_ns_ < idle_ns) return Status::OK();
+  Status s = active_->Seal();
+  if (!s.ok()) return Fail(s);
+  active_.reset();
+  return Status::OK();
+}
+
+}  // namespace seglake::segment
