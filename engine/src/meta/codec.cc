@@ -17,6 +17,11 @@ std::optional<T> Opt(const json& j, const char* k) {
   return it->get<T>();
 }
 
+bool Bool(const json& j, const char* k) {
+  auto it = j.find(k);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 std::map<std::string, std::string> StrMap(const json& j, const char* k) {
   std::map<std::string, std::string> m;
   auto it = j.find(k);
@@ -107,10 +112,10 @@ json ChecksumSetToJson(const ChecksumSet& c) {
 ChecksumSet ChecksumSetFromJson(const json& j) {
   ChecksumSet c;
   if (!j.is_object()) return c;
-  c.sha256 = j.value("sha256", false);
-  c.sha1 = j.value("sha1", false);
-  c.crc32 = j.value("crc32", false);
-  c.crc64nvme = j.value("crc64", false);
+  c.sha256 = Bool(j, "sha256");
+  c.sha1 = Bool(j, "sha1");
+  c.crc32 = Bool(j, "crc32");
+  c.crc64nvme = Bool(j, "crc64");
   return c;
 }
 
@@ -129,7 +134,7 @@ void VersionInfoFromJson(const json& j, ObjectInfo* o) {
   if (!j.is_object()) return;
   if (j.contains("a")) o->attrs = AttrsFromJson(j["a"]);
   if (j.contains("c")) o->checksums = ChecksumsFromJson(j["c"]);
-  o->parts = j.value("n", 0u);
+  o->parts = Opt<uint32_t>(j, "n").value_or(0);
   if (j.contains("ps") && j["ps"].is_array())
     for (auto& v : j["ps"])
       if (v.is_number_unsigned()) o->part_sizes.push_back(v.get<uint64_t>());
