@@ -135,7 +135,9 @@ class Engine {
                                                 const ListUploadsOptions& opts) = 0;
 
   // The change sequence: every committed change has a seq, increasing across
-  // all processes on the data dir.
+  // all processes on the data dir. One seq may carry several changes (a
+  // rename); a page of ChangesSince never ends inside a seq, so it may hold
+  // more than `limit` changes and a follower resumes from the last seq seen.
   virtual Result<uint64_t> LastSeq() = 0;
   virtual Result<std::vector<Change>> ChangesSince(uint64_t seq, uint32_t limit) = 0;
 

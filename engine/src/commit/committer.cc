@@ -9,28 +9,30 @@ struct Committer::Request {
   std::condition_variable cv;
 };
 
-Committer::Committer(std::unique_ptr<meta::Db> db, segment::SegmentSet* segs, Env* env)
-    : db_(std::move(db)), segs_(segs), env_(env) {}
+Committer::Committer(std::unique_ptr<meta::Db> db, segment::SegmentSet* segs, Env* env,
+                     uint64_t owner)
+    : db_(std::move(db)), segs_(segs), env_(env), owner_(owner) {}
 
 Committer::~Committer() = default;
 
-std::string EncodeLogRecord(uint64_t seq, uint64_t commit_ns, const nlohmann::json& op) {
-  nlohmann::json j = {{"s", seq}, {"ct", commit_ns}, {"op", op}};
+std::string EncodeLogRecord(uint64_t seq, uint64_t commit_ns, uint64_t owner,
+                            const nlohmann::json& op) {
+  nlohmann::json j = {{"s", seq}, {"ct", commit_ns}, {"o", owner}, {"op", op}};
   std::vector<uint8_t> v = nlohmann::json::to_cbor(j);
   return std::string(v.begin(), v.end());
 }
 
-Status DecodeLogRecord(std::string_view payload, uint64_t* seq, uint64_t* commit_ns,
-                       nlohmann::json* op) {
+Status DecodeLogRecord(std::string_view payload, LogRecord* out) {
   auto j = nlohmann::json::from_cbor(payload.begin(), payload.end(), true, false);
   if (j.is_discarded() || !j.is_object()) return Status::Corruption("log record is not CBOR");
-  auto s = j.find("s"), ct = j.find("ct"), o = j.find("op");
+  auto s = j.find("s"), ct = j.find("ct"), ow = j.find("o"), o = j.find("op");
   if (s == j.end() || !s->is_number_unsigned() || ct == j.end() || !ct->is_number_unsigned() ||
-      o == j.end() || !o->is_object())
+      ow == j.end() || !ow->is_number_unsigned() || o == j.end() || !o->is_object())
     return Status::Corruption("log record fields missing");
-  *seq = s->get<uint64_t>();
-  *commit_ns = ct->get<uint64_t>();
-  *op = std::move(*o);
+  out->seq = s->get<uint64_t>();
+  out->commit_ns = ct->get<uint64_t>();
+  out->owner = ow->get<uint64_t>();
+  out->op = std::move(*o);
   return Status::OK();
 }
 
@@ -99,7 +101,16 @@ void Committer::RunBatch(const std::deque<Request*>& batch) {
       s = db->Exec("RELEASE op");
       if (s.ok()) {
         ++seq;
-        records.push_back(EncodeLogRecord(seq, now, q->op));
+        // Which instance committed each seq: recovery uses it to tell a
+        // committed log record from one whose commit failed.
+        auto st = db->Prepare("INSERT OR REPLACE INTO commits(seq, owner) VALUES(?, ?)");
+        s = st ? st->Bind(1, seq).Bind(2, owner_).Run() : st.error();
+        if (!s.ok()) {
+          (void)db->Exec("ROLLBACK");
+          for (Request* b : batch) b->result = Err(s);
+          return;
+        }
+        records.push_back(EncodeLogRecord(seq, now, owner_, q->op));
         applied.push_back(q);
         q->result = std::move(res);
         continue;
@@ -116,6 +127,8 @@ void Committer::RunBatch(const std::deque<Request*>& batch) {
   }
   auto fail_applied = [&](const Status& e) {
     (void)db->Exec("ROLLBACK");
+    // Log records of this batch may be on disk: never commit after them.
+    segs_->Poison(e);
     for (Request* q : applied) q->result = Err(e);
   };
   s = segs_->AppendMeta(records);

@@ -25,7 +25,7 @@ namespace seglake {
 
 class Committer {
  public:
-  Committer(std::unique_ptr<meta::Db> db, segment::SegmentSet* segs, Env* env);
+  Committer(std::unique_ptr<meta::Db> db, segment::SegmentSet* segs, Env* env, uint64_t owner);
   ~Committer();
 
   // Applies `op` durably; returns its result once the batch is committed.
@@ -47,15 +47,22 @@ class Committer {
   std::unique_ptr<meta::Db> db_;
   segment::SegmentSet* segs_;
   Env* env_;
+  uint64_t owner_;
 
   std::mutex mu_;
   std::deque<Request*> queue_;  // guarded by mu_
 };
 
 // The payload of a metadata log record: seq, commit time and the op.
-std::string EncodeLogRecord(uint64_t seq, uint64_t commit_ns, const nlohmann::json& op);
+struct LogRecord {
+  uint64_t seq = 0;
+  uint64_t commit_ns = 0;
+  uint64_t owner = 0;  // the engine instance that committed it
+  nlohmann::json op;
+};
+std::string EncodeLogRecord(uint64_t seq, uint64_t commit_ns, uint64_t owner,
+                            const nlohmann::json& op);
 // Parses a log record; Corruption if it is not one.
-Status DecodeLogRecord(std::string_view payload, uint64_t* seq, uint64_t* commit_ns,
-                       nlohmann::json* op);
+Status DecodeLogRecord(std::string_view payload, LogRecord* out);
 
 }  // namespace seglake

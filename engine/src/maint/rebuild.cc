@@ -14,6 +14,7 @@ namespace seglake {
 namespace {
 struct LoggedOp {
   uint64_t commit_ns = 0;
+  uint64_t owner = 0;
   nlohmann::json op;
 };
 }  // namespace
@@ -48,12 +49,12 @@ Status RebuildIndex(const std::string& data_dir, Env* env) {
     auto f = env->Open(seg_dir + "/" + n, OpenOptions{});
     if (!f) return f.error();
     auto r = segment::Scan(**f, true, [&](uint64_t, const record::Header&, std::string_view p) {
-      uint64_t seq = 0, ct = 0;
-      nlohmann::json op;
-      Status s = DecodeLogRecord(p, &seq, &ct, &op);
+      LogRecord rec;
+      Status s = DecodeLogRecord(p, &rec);
       if (!s.ok()) return s;
-      auto it = ops.find(seq);
-      if (it == ops.end() || it->second.commit_ns < ct) ops[seq] = LoggedOp{ct, std::move(op)};
+      auto it = ops.find(rec.seq);
+      if (it == ops.end() || it->second.commit_ns < rec.commit_ns)
+        ops[rec.seq] = LoggedOp{rec.commit_ns, rec.owner, std::move(rec.op)};
       return Status::OK();
     });
     if (!r) return Status::Corruption("segment " + n + ": " + r.error().message());
@@ -80,6 +81,9 @@ Status RebuildIndex(const std::string& data_dir, Env* env) {
                                   " failed: " + res.error().ToString());
       }
       SEGLAKE_RETURN_IF_ERROR((*db)->Exec("RELEASE op"));
+      auto st = (*db)->Prepare("INSERT OR REPLACE INTO commits(seq, owner) VALUES(?, ?)");
+      if (!st) return st.error();
+      SEGLAKE_RETURN_IF_ERROR(st->Bind(1, seq).Bind(2, lo.owner).Run());
       max_seq = seq;
     }
     SEGLAKE_RETURN_IF_ERROR(

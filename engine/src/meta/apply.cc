@@ -35,7 +35,7 @@ std::string Bin(const json& op, const char* k) {
 }
 
 Status NoSuch(const char* what, const std::string& name) {
-  return Status::NotFound(std::string(what) + ": " + name).WithDetail(what);
+  return Status::NotFound(name).WithDetail(what);
 }
 
 // Adds (sign=+1) or removes (-1) a manifest's bytes from its segments' live counts.

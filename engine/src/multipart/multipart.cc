@@ -13,7 +13,7 @@ using nlohmann::json;
 
 namespace {
 Status NoSuchUpload(const std::string& id) {
-  return Status::NotFound("NoSuchUpload: " + id).WithDetail("NoSuchUpload");
+  return Status::NotFound(id).WithDetail("NoSuchUpload");
 }
 Status CheckPartNumber(uint32_t n) {
   if (n < 1 || n > 10000)
@@ -177,7 +177,7 @@ Result<ListUploadsResult> EngineImpl::ListUploads(const std::string& bucket,
   auto db = pool_.Get();
   auto b = meta::LoadBucket(db.get(), bucket);
   if (!b) return Err(b.error());
-  if (!*b) return Err(Status::NotFound("NoSuchBucket: " + bucket).WithDetail("NoSuchBucket"));
+  if (!*b) return Err(Status::NotFound(bucket).WithDetail("NoSuchBucket"));
   // (key, upload_id) > (key_marker, upload_id_marker), within the prefix.
   std::string end = meta::PrefixEnd(o.prefix);
   auto st = db->Prepare(

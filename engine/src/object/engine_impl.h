@@ -84,7 +84,7 @@ class EngineImpl final : public Engine {
   Status WritableCheck() const;
 
  private:
-  Status Recover();
+  Status Recover(meta::Db* db);
   void BackgroundLoop();
   // A version row (current, or by id) that is not a delete marker.
   Result<meta::VersionRow> ReadableVersion(const std::string& bucket, const std::string& key,

@@ -40,9 +40,7 @@ Status EngineImpl::Init() {
     SEGLAKE_RETURN_IF_ERROR(env_->CreateDir(dir_));
   }
   bool fresh = !env_->Exists(dir_ + "/meta.db");
-  SEGLAKE_RETURN_IF_ERROR(env_->CreateDir(seg_dir_));
-  SEGLAKE_RETURN_IF_ERROR(env_->CreateDir(lock_dir_));
-  if (fresh) {
+  if (fresh && env_->Exists(seg_dir_)) {
     auto segs = env_->ListDir(seg_dir_);
     if (!segs) return segs.error();
     for (const auto& n : *segs) {
@@ -52,6 +50,16 @@ Status EngineImpl::Init() {
                                   ": run `seglake rebuild-index`");
     }
   }
+  if (fresh && (!opt_.create_if_missing || opt_.read_only))
+    return Status::NotFound("not a seglake data dir (no meta.db): " + dir_);
+  if (opt_.read_only) {
+    // Readers touch nothing: no lock, no recovery, no segment of their own.
+    SEGLAKE_RETURN_IF_ERROR(
+        pool_.Open(dir_ + "/meta.db", opt_.read_connections, opt_.busy_timeout_ms));
+    return Status::OK();
+  }
+  SEGLAKE_RETURN_IF_ERROR(env_->CreateDir(seg_dir_));
+  SEGLAKE_RETURN_IF_ERROR(env_->CreateDir(lock_dir_));
   std::random_device rd;
   while (owner_ == 0) owner_ = (static_cast<uint64_t>(rd()) << 32) ^ rd();
   auto lock = env_->Lock(lock_dir_ + "/" + OwnerLockName(owner_), false);
@@ -64,15 +72,15 @@ Status EngineImpl::Init() {
   if (fresh) SEGLAKE_RETURN_IF_ERROR(env_->SyncDir(dir_));
   SEGLAKE_RETURN_IF_ERROR(
       pool_.Open(dir_ + "/meta.db", opt_.read_connections, opt_.busy_timeout_ms));
-  SEGLAKE_RETURN_IF_ERROR(Recover());
+  SEGLAKE_RETURN_IF_ERROR(Recover(db->get()));
   segs_ = std::make_unique<segment::SegmentSet>(env_, seg_dir_, owner_, opt_.segment_target_bytes);
-  committer_ = std::make_unique<Committer>(std::move(*db), segs_.get(), env_);
+  committer_ = std::make_unique<Committer>(std::move(*db), segs_.get(), env_, owner_);
   if (opt_.background_thread) bg_ = std::thread([this] { BackgroundLoop(); });
   return Status::OK();
 }
 
 // Seals the open segments of writers that died: their owner lock is free.
-Status EngineImpl::Recover() {
+Status EngineImpl::Recover(meta::Db* db) {
   auto names = env_->ListDir(seg_dir_);
   if (!names) return names.error();
   std::map<uint64_t, std::unique_ptr<FileLock>> dead;  // owner -> its lock, held
@@ -109,7 +117,19 @@ Status EngineImpl::Recover() {
       }
       dead[h->owner] = std::move(*lk);
     }
-    auto res = segment::RecoverAndSeal(f->get());
+    // A meta record is committed iff meta.db says its seq was committed by
+    // its owner; the first one that is not marks where the writer failed.
+    auto committed = [db](std::string_view payload) {
+      LogRecord rec;
+      if (!DecodeLogRecord(payload, &rec).ok()) return false;
+      auto st = db->Prepare("SELECT owner FROM commits WHERE seq=?");
+      if (!st) return true;  // cannot tell: keep the record
+      st->Bind(1, rec.seq);
+      auto row = st->Step();
+      if (!row) return true;
+      return *row && st->UInt(0) == rec.owner;
+    };
+    auto res = segment::RecoverAndSeal(f->get(), committed);
     if (!res) return Status::Corruption("segment " + n + ": " + res.error().message());
   }
   // Everything the dead owners wrote is sealed: drop their lock files.
@@ -153,7 +173,7 @@ EngineImpl::~EngineImpl() { (void)Close(); }
 
 Status EngineImpl::WritableCheck() const {
   if (closed_) return Status::InvalidArgument("engine is closed");
-  if (opt_.read_only) return Status::NotSupported("data dir opened read-only");
+  if (opt_.read_only || !segs_) return Status::NotSupported("data dir opened read-only");
   return segs_->failure();
 }
 
@@ -162,6 +182,9 @@ Result<meta::ApplyResult> EngineImpl::Commit(nlohmann::json op) {
   return committer_->Commit(std::move(op));
 }
 
-Status EngineImpl::SealActiveSegment() { return segs_->SealIfIdle(0); }
+Status EngineImpl::SealActiveSegment() {
+  SEGLAKE_RETURN_IF_ERROR(WritableCheck());
+  return segs_->SealIfIdle(0);
+}
 
 }  // namespace seglake

@@ -27,7 +27,7 @@ Result<ListResult> EngineImpl::List(const std::string& bucket, const ListOptions
   auto db = pool_.Get();
   auto b = meta::LoadBucket(db.get(), bucket);
   if (!b) return Err(b.error());
-  if (!*b) return Err(Status::NotFound("NoSuchBucket: " + bucket).WithDetail("NoSuchBucket"));
+  if (!*b) return Err(Status::NotFound(bucket).WithDetail("NoSuchBucket"));
   ListResult res;
   if (o.max_keys == 0) return res;
   const std::string end = meta::PrefixEnd(o.prefix);
@@ -103,7 +103,7 @@ Result<ListVersionsResult> EngineImpl::ListVersions(const std::string& bucket,
   auto db = pool_.Get();
   auto b = meta::LoadBucket(db.get(), bucket);
   if (!b) return Err(b.error());
-  if (!*b) return Err(Status::NotFound("NoSuchBucket: " + bucket).WithDetail("NoSuchBucket"));
+  if (!*b) return Err(Status::NotFound(bucket).WithDetail("NoSuchBucket"));
   ListVersionsResult res;
   if (o.max_keys == 0) return res;
   const std::string end = meta::PrefixEnd(o.prefix);

@@ -9,7 +9,7 @@ using nlohmann::json;
 
 namespace {
 Status NoSuch(const char* what, const std::string& name) {
-  return Status::NotFound(std::string(what) + ": " + name).WithDetail(what);
+  return Status::NotFound(name).WithDetail(what);
 }
 Status CheckKey(const std::string& key) {
   if (key.empty()) return Status::InvalidArgument("empty key");
@@ -232,6 +232,24 @@ Result<std::vector<Change>> EngineImpl::ChangesSince(uint64_t seq, uint32_t limi
     if (!r) return Err(r.error());
     if (!*r) break;
     out.push_back(Change{st->UInt(0), st->Text(1), st->Blob(2)});
+  }
+  // One seq can log several changes (a rename): a page never ends inside
+  // one, so a follower can resume from the last seq it saw.
+  if (out.size() == limit && limit > 0) {
+    auto more = db->Prepare("SELECT seq, bucket, key FROM changes WHERE seq=? ORDER BY id");
+    if (!more) return Err(more.error());
+    uint64_t last = out.back().seq;
+    size_t have = 0;
+    for (auto it = out.rbegin(); it != out.rend() && it->seq == last; ++it) ++have;
+    more->Bind(1, last);
+    std::vector<Change> all;
+    for (;;) {
+      auto r = more->Step();
+      if (!r) return Err(r.error());
+      if (!*r) break;
+      all.push_back(Change{more->UInt(0), more->Text(1), more->Blob(2)});
+    }
+    for (size_t i = have; i < all.size(); ++i) out.push_back(std::move(all[i]));
   }
   return out;
 }

@@ -288,26 +288,40 @@ bool IsSealed(const File& file) {
   return size && ReadSeal(file, *size, &footer_off).has_value();
 }
 
-Result<ScanResult> RecoverAndSeal(File* file) {
-  std::vector<uint64_t> metas;
-  uint64_t data_bytes = 0;
-  auto r = Scan(*file, false, [&](uint64_t off, const record::Header& h, std::string_view) {
-    if (h.type == record::Type::kMeta) metas.push_back(off - record::kHeaderSize);
-    if (h.type == record::Type::kData) data_bytes += h.length;
+Result<ScanResult> RecoverAndSeal(File* file, const CommittedFn& committed) {
+  struct Rec {
+    uint64_t off;  // of the header
+    record::Type type;
+    uint32_t length;
+  };
+  std::vector<Rec> recs;
+  uint64_t cut = 0;  // 0: no uncommitted meta record
+  auto r = Scan(*file, false, [&](uint64_t off, const record::Header& h, std::string_view p) {
+    uint64_t hoff = off - record::kHeaderSize;
+    if (cut == 0 && h.type == record::Type::kMeta && committed && !committed(p)) cut = hoff;
+    if (cut == 0) recs.push_back(Rec{hoff, h.type, h.length});
     return Status::OK();
   });
   if (!r) return r;
   if (r->sealed) return r;
-  SEGLAKE_TRY(file->Truncate(r->valid_end));
-  std::string footer = EncodeFooter(r->records + 1, data_bytes, metas);
+  uint64_t end = cut != 0 ? cut : r->valid_end;
+  std::vector<uint64_t> metas;
+  uint64_t data_bytes = 0;
+  for (const Rec& rec : recs) {
+    if (rec.type == record::Type::kMeta) metas.push_back(rec.off);
+    if (rec.type == record::Type::kData) data_bytes += rec.length;
+  }
+  r->records = recs.size();
+  SEGLAKE_TRY(file->Truncate(end));
+  std::string footer = EncodeFooter(recs.size() + 1, data_bytes, metas);
   char hdr[record::kHeaderSize];
   record::EncodeHeader(record::Type::kFooter, footer, hdr);
   std::string tail(hdr, sizeof hdr);
   tail += footer;
-  tail += EncodeTrailer(r->valid_end);
-  SEGLAKE_TRY(file->PWrite(r->valid_end, tail.data(), tail.size()));
+  tail += EncodeTrailer(end);
+  SEGLAKE_TRY(file->PWrite(end, tail.data(), tail.size()));
   SEGLAKE_TRY(file->Sync());
-  r->valid_end += tail.size();
+  r->valid_end = end + tail.size();
   r->file_size = r->valid_end;
   return r;
 }

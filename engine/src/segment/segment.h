@@ -90,7 +90,10 @@ Result<ScanResult> Scan(const File& file, bool meta_only, const RecordFn& fn);
 bool IsSealed(const File& file);
 
 // Recovers an unsealed segment whose writer is gone: cuts the torn tail after
-// the last valid record, then seals it. Returns the scan result.
-Result<ScanResult> RecoverAndSeal(File* file);
+// the last valid record, then seals it. With `committed`, also cuts at the
+// first meta record it rejects (a commit that failed: everything after it is
+// uncommitted too, since a failed writer appends nothing more that commits).
+using CommittedFn = std::function<bool(std::string_view meta_payload)>;
+Result<ScanResult> RecoverAndSeal(File* file, const CommittedFn& committed = nullptr);
 
 }  // namespace seglake::segment

@@ -16,6 +16,11 @@ Status SegmentSet::Fail(Status s) {
   return s;
 }
 
+void SegmentSet::Poison(const Status& s) {
+  std::lock_guard<std::mutex> l(mu_);
+  (void)Fail(s);
+}
+
 Status SegmentSet::failure() const {
   std::lock_guard<std::mutex> l(mu_);
   return failure_;

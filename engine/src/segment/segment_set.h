@@ -32,6 +32,8 @@ class SegmentSet {
   // Seals the active segment if it has been idle for `idle_ns` (0: now).
   Status SealIfIdle(uint64_t idle_ns);
   Status failure() const;
+  // Disables all later appends (after a failure outside the set).
+  void Poison(const Status& s);
 
  private:
   Result<SegmentWriter*> ActiveLocked();

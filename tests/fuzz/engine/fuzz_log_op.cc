@@ -17,16 +17,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         "VALUES('b', '', 0, 1)");
     return std::move(*d);
   }();
-  uint64_t seq = 0, ct = 0;
-  nlohmann::json op;
+  seglake::LogRecord rec;
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  if (!seglake::DecodeLogRecord(in, &seq, &ct, &op).ok()) {
+  if (!seglake::DecodeLogRecord(in, &rec).ok()) {
     // Also try the input as the op itself, as JSON text.
-    op = nlohmann::json::parse(in, nullptr, false);
-    if (op.is_discarded()) return 0;
+    rec.op = nlohmann::json::parse(in, nullptr, false);
+    if (rec.op.is_discarded()) return 0;
   }
   (void)db->Exec("BEGIN");
-  (void)seglake::meta::Apply(db.get(), seq + 1, op);
+  (void)seglake::meta::Apply(db.get(), rec.seq + 1, rec.op);
   (void)db->Exec("ROLLBACK");
   return 0;
 }
