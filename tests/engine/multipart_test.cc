@@ -43,6 +43,9 @@ BOOST_AUTO_TEST_CASE(complete_concatenates_parts_with_s3_etag) {
   auto o = e->CompleteUpload(u->upload_id, cps);
   BOOST_REQUIRE_MESSAGE(o.has_value(), (o ? std::string() : o.error().ToString()));
   BOOST_TEST(o->etag == ToHex(Md5(md5s)) + "-3");
+  // The replaced part 2 no longer counts; the listed parts now belong to the
+  // version and count once.
+  BOOST_TEST(e->Stats()->live_bytes == 3000u + 2048u + 100u);
   BOOST_TEST(MustRead("b", "big") == parts[0] + parts[1] + parts[2]);
   BOOST_TEST(e->GetUpload(u->upload_id).error().detail() == "NoSuchUpload");
   auto h = e->Head("b", "big");
@@ -67,7 +70,9 @@ BOOST_AUTO_TEST_CASE(small_parts_and_abort) {
   auto ups = e->ListUploads("b", {});
   BOOST_TEST(ups->uploads.size() == 1u);
   BOOST_TEST(e->DeleteBucket("b").IsNotEmpty());
+  BOOST_TEST(e->Stats()->live_bytes == 20u);
   BOOST_REQUIRE(e->AbortUpload(u->upload_id).ok());
+  BOOST_TEST(e->Stats()->live_bytes == 0u);
   BOOST_TEST(e->ListUploads("b", {})->uploads.empty());
   BOOST_TEST(e->DeleteBucket("b").ok());
 }

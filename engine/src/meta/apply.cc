@@ -71,8 +71,9 @@ Result<int64_t> InsertVersion(Db* db, const VersionRow& r) {
   st->Bind(5, r.delete_marker).Bind(6, r.size).BindText(7, r.etag).Bind(8, r.mtime_ns);
   st->BindBlob(9, r.manifest).BindText(10, r.info);
   SEGLAKE_TRY(st->Run());
-  SEGLAKE_TRY(AddRefs(db, r.manifest, +1));
-  return db->LastInsertRowid();
+  int64_t id = db->LastInsertRowid();
+  if (!r.refs_counted) SEGLAKE_TRY(AddRefs(db, r.manifest, +1));
+  return id;
 }
 
 Status DeleteVersionRow(Db* db, const VersionRow& r) {
@@ -382,7 +383,7 @@ Result<ApplyResult> ApplyCreateUpload(Db* db, const json& op) {
   return ApplyResult{};
 }
 
-Status DropPart(Db* db, const std::string& upload, int64_t part) {
+Status DropPart(Db* db, const std::string& upload, int64_t part, bool keep_refs = false) {
   auto st = db->Prepare("SELECT manifest FROM parts WHERE upload_id=? AND part_number=?");
   if (!st) return st.error();
   st->BindText(1, upload).Bind(2, part);
@@ -393,7 +394,7 @@ Status DropPart(Db* db, const std::string& upload, int64_t part) {
   auto del = db->Prepare("DELETE FROM parts WHERE upload_id=? AND part_number=?");
   if (!del) return del.error();
   SEGLAKE_RETURN_IF_ERROR(del->BindText(1, upload).Bind(2, part).Run());
-  return AddRefs(db, m, -1);
+  return keep_refs ? Status::OK() : AddRefs(db, m, -1);
 }
 
 Result<ApplyResult> ApplyPutPart(Db* db, const json& op) {
@@ -421,7 +422,9 @@ Result<ApplyResult> ApplyPutPart(Db* db, const json& op) {
   return ApplyResult{};
 }
 
-Status DropUpload(Db* db, const std::string& id) {
+// Drops an upload and its parts; the parts in `moved` keep their references
+// (they now belong to a completed version).
+Status DropUpload(Db* db, const std::string& id, const std::set<int64_t>& moved = {}) {
   std::vector<int64_t> parts;
   {
     auto st = db->Prepare("SELECT part_number FROM parts WHERE upload_id=?");
@@ -434,7 +437,7 @@ Status DropUpload(Db* db, const std::string& id) {
       parts.push_back(st->Int(0));
     }
   }
-  for (int64_t p : parts) SEGLAKE_RETURN_IF_ERROR(DropPart(db, id, p));
+  for (int64_t p : parts) SEGLAKE_RETURN_IF_ERROR(DropPart(db, id, p, moved.count(p) > 0));
   auto st = db->Prepare("DELETE FROM uploads WHERE upload_id=?");
   if (!st) return st.error();
   return st->BindText(1, id).Run();
@@ -470,6 +473,7 @@ Result<ApplyResult> ApplyComplete(Db* db, uint64_t seq, const json& op) {
   Manifest all;
   std::string md5s, crcs;
   std::vector<uint64_t> sizes;
+  std::set<int64_t> listed;
   int64_t prev = 0;
   for (size_t i = 0; i < parts->size(); ++i) {
     const json& p = (*parts)[i];
@@ -479,6 +483,7 @@ Result<ApplyResult> ApplyComplete(Db* db, uint64_t seq, const json& op) {
     if (n <= prev)
       return Err(Status::InvalidArgument("parts out of order").WithDetail("InvalidPartOrder"));
     prev = n;
+    listed.insert(n);
     auto st = db->Prepare(
         "SELECT size, etag, manifest, info FROM parts WHERE upload_id=? AND "
         "part_number=?");
@@ -521,7 +526,8 @@ Result<ApplyResult> ApplyComplete(Db* db, uint64_t seq, const json& op) {
   oi.checksums.type = "COMPOSITE";
   row.info = VersionInfoJson(oi).dump();
   SEGLAKE_TRY(CheckConditions(db, b->name, row.key, op));
-  SEGLAKE_TRY(DropUpload(db, id));
+  SEGLAKE_TRY(DropUpload(db, id, listed));
+  row.refs_counted = true;
   uint32_t idx = 0;
   auto o = PutVersion(db, seq, &idx, *b, std::move(row));
   if (!o) return Err(o.error());

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "meta/env_vfs.h"
+
 namespace seglake::meta {
 
 Stmt::~Stmt() {
@@ -74,10 +76,16 @@ std::string Stmt::Blob(int col) const {
 
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
-Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, int busy_ms) {
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, int busy_ms, Env* env) {
+  std::shared_ptr<EnvVfs> vfs;
+  if (env != nullptr) {
+    auto v = EnvVfs::Acquire(env);
+    if (!v) return Err(v.error());
+    vfs = std::move(*v);
+  }
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs ? vfs->name() : nullptr);
   if (rc != SQLITE_OK) {
     Status s = db ? SqlError(db, rc, "open " + path) : Status::IOError("open " + path);
     sqlite3_close(db);
@@ -86,7 +94,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, int b
   }
   sqlite3_busy_timeout(db, busy_ms);
   sqlite3_extended_result_codes(db, 1);
-  auto out = std::unique_ptr<Db>(new Db(db));
+  auto out = std::unique_ptr<Db>(new Db(db, std::move(vfs)));
   // WAL for concurrent readers; FULL so a commit survives power loss.
   SEGLAKE_TRY(out->Exec("PRAGMA journal_mode=WAL"));
   SEGLAKE_TRY(out->Exec("PRAGMA synchronous=FULL"));

@@ -8,12 +8,15 @@
 #include <string>
 #include <string_view>
 
+#include "seglake/env.h"
 #include "seglake/status.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace seglake::meta {
+
+class EnvVfs;
 
 // A prepared statement borrowed from a Db's cache; reset on destruction.
 class Stmt {
@@ -48,7 +51,10 @@ class Stmt {
 
 class Db {
  public:
-  static Result<std::unique_ptr<Db>> Open(const std::string& path, bool create, int busy_ms);
+  // Opens `path` with its file I/O through `env` (see env_vfs.h), or with
+  // SQLite's default VFS if env is nullptr.
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, bool create, int busy_ms,
+                                          Env* env);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -60,13 +66,15 @@ class Db {
   Status Error(std::string_view what) const;
 
  private:
-  explicit Db(sqlite3* db) : db_(db) {}
+  Db(sqlite3* db, std::shared_ptr<EnvVfs> vfs) : db_(db), vfs_(std::move(vfs)) {}
   sqlite3* db_;
+  std::shared_ptr<EnvVfs> vfs_;  // keeps the VFS registered until db_ is closed
   std::map<const char*, sqlite3_stmt*> cache_;
 };
 
-// Opens meta.db and brings its schema to the current version.
-Result<std::unique_ptr<Db>> OpenMetaDb(const std::string& path, bool create, int busy_ms);
+// Opens meta.db (through `env`, as Db::Open) and brings its schema to the
+// current version.
+Result<std::unique_ptr<Db>> OpenMetaDb(const std::string& path, bool create, int busy_ms, Env* env);
 // The schema version this build writes.
 inline constexpr int kSchemaVersion = 1;
 

@@ -2,9 +2,9 @@
 
 namespace seglake::meta {
 
-Status ReadPool::Open(const std::string& path, int n, int busy_ms) {
+Status ReadPool::Open(const std::string& path, int n, int busy_ms, Env* env) {
   for (int i = 0; i < n; ++i) {
-    auto db = Db::Open(path, false, busy_ms);
+    auto db = Db::Open(path, false, busy_ms, env);
     if (!db) return db.error();
     std::lock_guard<std::mutex> l(mu_);
     free_.push_back(std::move(*db));

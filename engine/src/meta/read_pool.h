@@ -12,7 +12,8 @@ namespace seglake::meta {
 
 class ReadPool {
  public:
-  Status Open(const std::string& path, int n, int busy_ms);
+  // Opens n connections to `path`, with file I/O through `env` (Db::Open).
+  Status Open(const std::string& path, int n, int busy_ms, Env* env);
 
   class Lease {
    public:

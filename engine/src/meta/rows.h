@@ -21,6 +21,9 @@ struct VersionRow {
   uint64_t mtime_ns = 0;
   std::string manifest;  // encoded
   std::string info;      // JSON text
+  // Not stored: the manifest's bytes are already counted in `segments`
+  // (a multipart complete moves its parts' references to the version).
+  bool refs_counted = false;
 };
 
 // Converts a row; `full` also decodes attributes and checksums.

@@ -43,8 +43,9 @@ CREATE TABLE commits(seq INTEGER PRIMARY KEY, owner INTEGER NOT NULL);
 
 }  // namespace
 
-Result<std::unique_ptr<Db>> OpenMetaDb(const std::string& path, bool create, int busy_ms) {
-  auto db = Db::Open(path, create, busy_ms);
+Result<std::unique_ptr<Db>> OpenMetaDb(const std::string& path, bool create, int busy_ms,
+                                       Env* env) {
+  auto db = Db::Open(path, create, busy_ms, env);
   if (!db) return db;
   // Migrations run under the write lock so two processes opening a new data
   // dir at once do not both apply them.
