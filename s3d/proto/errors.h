@@ -32,6 +32,7 @@ enum class ErrorCode : uint8_t {
   kInvalidDigest,
   kInvalidLocationConstraint,
   kInvalidPart,
+  kInvalidPartNumber,
   kInvalidPartOrder,
   kInvalidRange,
   kInvalidRequest,

@@ -1,0 +1,42 @@
+// Command line of seglake-s3d: GNU-style long flags (`--name VALUE` or
+// `--name=VALUE`), each with a SEGLAKE_* environment twin; a flag beats its
+// environment variable.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace seglake::s3d {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 9000;
+  std::string data_dir = "./data";
+  std::string region = "us-east-1";
+  std::string access_key;
+  std::string secret_key;
+  std::string domain;
+  std::string tls_cert;
+  std::string tls_key;
+  std::vector<std::string> cors_origins;
+  int threads = 256;
+};
+
+enum class FlagAction { kRun, kHelp, kVersion, kUsageError };
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+// Parses argv (without the program name) and the environment into *cfg.
+// On kUsageError, *error names the offending flag or value.
+FlagAction ParseFlags(const std::vector<std::string>& args, const EnvLookup& env, Config* cfg,
+                      std::string* error);
+
+// "HOST:PORT", "[V6]:PORT" or ":PORT" (all interfaces).
+bool ParseListen(std::string_view text, std::string* host, int* port);
+
+std::string UsageText();
+
+}  // namespace seglake::s3d

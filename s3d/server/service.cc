@@ -1,0 +1,181 @@
+#include "server/service.h"
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <random>
+
+#include "proto/crypto.h"
+#include "proto/dates.h"
+#include "proto/encoding.h"
+#include "proto/uri.h"
+#include "proto/xml_results.h"
+#include "server/ops.h"
+
+namespace seglake::s3d {
+namespace {
+
+std::string ResourceOf(const Context& c) {
+  if (c.route.bucket.empty()) return "/";
+  return "/" + c.route.bucket + (c.route.key.empty() ? "" : "/" + c.route.key);
+}
+
+}  // namespace
+
+Service::Service(Engine* engine, ServiceConfig config)
+    : engine_(engine), cfg_(std::move(config)), id_seed_(std::random_device{}()) {
+  id_seed_ = (id_seed_ << 32) ^ std::random_device{}();
+}
+
+std::string Service::NewRequestId() {
+  // Distinct within the process: the counter times an odd constant is a
+  // bijection, mixed with a per-process seed.
+  const uint64_t n = id_counter_.fetch_add(1) * 0x9E3779B97F4A7C15ull;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIX64, n ^ id_seed_);
+  return buf;
+}
+
+void WriteError(Context& c, const s3::S3Error& e) {
+  c.res.status = e.http_status();
+  c.res.source = nullptr;
+  c.res.stream_length = 0;
+  c.res.body.clear();
+  if (e.code == s3::ErrorCode::kNotModified) {
+    c.res.RemoveHeader("Content-Type");
+    return;
+  }
+  s3::ErrorXml x;
+  x.code = std::string(e.name());
+  x.message = std::string(e.text());
+  x.resource = ResourceOf(c);
+  x.request_id = c.request_id;
+  if (e.code == s3::ErrorCode::kNoSuchBucket || e.code == s3::ErrorCode::kBucketNotEmpty ||
+      e.code == s3::ErrorCode::kBucketAlreadyOwnedByYou) {
+    x.bucket_name = c.route.bucket;
+  }
+  if (e.code == s3::ErrorCode::kNoSuchKey) x.key = c.route.key;
+  c.res.SetHeader("Content-Type", "application/xml");
+  c.res.body = s3::ErrorXmlDoc(x);
+}
+
+void Service::Handle(HttpRequest& req, HttpResponse& res) {
+  Context c{*engine_, cfg_, req, res, NewRequestId(), {}, {}, {}};
+  res.SetHeader("x-amz-request-id", c.request_id);
+  res.SetHeader("x-amz-id-2", s3::Base64Encode(s3::Sha256(c.request_id)));
+  res.SetHeader("Server", "seglake-s3d");
+  const auto now = std::chrono::system_clock::now();
+  res.SetHeader(
+      "Date",
+      s3::FormatHttpDate(
+          std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()));
+  OpResult r;
+  try {
+    r = Run(c);
+  } catch (const std::exception& ex) {
+    std::cerr << "seglake-s3d: request " << c.request_id << " failed: " << ex.what() << "\n";
+    r = Fail(s3::ErrorCode::kInternalError);
+  } catch (...) {
+    std::cerr << "seglake-s3d: request " << c.request_id << " failed: unknown exception\n";
+    r = Fail(s3::ErrorCode::kInternalError);
+  }
+  if (!r) WriteError(c, r.error());
+  AddCorsHeaders(c);
+}
+
+OpResult Service::Run(Context& c) {
+  auto params = s3::ParseQuery(c.req.raw_query);
+  if (!params) {
+    return Fail(s3::ErrorCode::kInvalidArgument, "The query string has an invalid encoding.");
+  }
+  c.params = std::move(*params);
+  const bool copy = c.req.headers.count("x-amz-copy-source") > 0;
+  const std::string host = c.Header("Host").value_or("");
+  auto route =
+      ResolveRoute(RouteInput{c.req.method, c.req.raw_path, host, c.params, copy, cfg_.domain});
+  if (!route) return tl::unexpected(route.error());
+  c.route = std::move(*route);
+  if (c.route.op == Op::kPreflight) return AnswerPreflight(c);
+
+  s3::RequestView view{c.req.method, c.req.raw_path, c.req.raw_query, c.req.headers};
+  s3::SigV4Options opt;
+  opt.region = cfg_.region;
+  auto lookup = [this](std::string_view key) -> std::optional<std::string> {
+    if (s3::ConstantTimeEquals(key, cfg_.access_key)) return cfg_.secret_key;
+    return std::nullopt;
+  };
+  auto auth = s3::VerifySigV4(view, std::chrono::system_clock::now(), lookup, opt);
+  if (!auth) return tl::unexpected(auth.error());
+  c.auth = std::move(*auth);
+
+  if (c.route.op == Op::kNotImplemented) {
+    return Fail(s3::ErrorCode::kNotImplemented,
+                "This server does not implement " + c.route.why + ".");
+  }
+  return Dispatch(c);
+}
+
+OpResult Service::Dispatch(Context& c) {
+  switch (c.route.op) {
+    case Op::kNotImplemented:
+    case Op::kPreflight:
+      break;
+    case Op::kListBuckets:
+      return ListBuckets(c);
+    case Op::kCreateBucket:
+      return CreateBucket(c);
+    case Op::kHeadBucket:
+      return HeadBucket(c);
+    case Op::kDeleteBucket:
+      return DeleteBucket(c);
+    case Op::kGetBucketLocation:
+      return GetBucketLocation(c);
+    case Op::kGetBucketVersioning:
+      return GetBucketVersioning(c);
+    case Op::kPutBucketVersioning:
+      return PutBucketVersioning(c);
+    case Op::kListObjectsV1:
+      return ListObjectsV1(c);
+    case Op::kListObjectsV2:
+      return ListObjectsV2(c);
+    case Op::kListObjectVersions:
+      return ListObjectVersions(c);
+    case Op::kListMultipartUploads:
+      return ListMultipartUploads(c);
+    case Op::kDeleteObjects:
+      return DeleteObjects(c);
+    case Op::kPutObject:
+      return PutObject(c);
+    case Op::kCopyObject:
+      return CopyObject(c);
+    case Op::kGetObject:
+      return GetObject(c);
+    case Op::kHeadObject:
+      return HeadObject(c);
+    case Op::kDeleteObject:
+      return DeleteObject(c);
+    case Op::kGetObjectTagging:
+      return GetObjectTagging(c);
+    case Op::kPutObjectTagging:
+      return PutObjectTagging(c);
+    case Op::kDeleteObjectTagging:
+      return DeleteObjectTagging(c);
+    case Op::kCreateMultipartUpload:
+      return CreateMultipartUpload(c);
+    case Op::kUploadPart:
+      return UploadPart(c);
+    case Op::kUploadPartCopy:
+      return UploadPartCopy(c);
+    case Op::kListParts:
+      return ListParts(c);
+    case Op::kCompleteMultipartUpload:
+      return CompleteMultipartUpload(c);
+    case Op::kAbortMultipartUpload:
+      return AbortMultipartUpload(c);
+  }
+  return Fail(s3::ErrorCode::kNotImplemented);
+}
+
+}  // namespace seglake::s3d

@@ -1,0 +1,45 @@
+// The S3 service: turns one HTTP request into one S3 operation. For every
+// request it assigns a request id, answers CORS, authenticates (SigV4 header
+// or presigned; anonymous requests are refused), routes, runs the handler
+// inside a catch-all (500 InternalError), and writes AWS error documents.
+//
+// Thread safety: Handle() may run on many threads at once.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "seglake/engine.h"
+#include "server/context.h"
+#include "server/http.h"
+
+namespace seglake::s3d {
+
+class Service {
+ public:
+  // `engine` must outlive the service.
+  Service(Engine* engine, ServiceConfig config);
+  void Handle(HttpRequest& req, HttpResponse& res);
+
+ private:
+  OpResult Run(Context& c);
+  OpResult Dispatch(Context& c);
+  std::string NewRequestId();
+
+  Engine* engine_;
+  ServiceConfig cfg_;
+  uint64_t id_seed_;
+  std::atomic<uint64_t> id_counter_{0};
+};
+
+// CORS (cors.cc): the preflight answer, and the headers for an actual
+// request from an allowed origin.
+OpResult AnswerPreflight(Context& c);
+void AddCorsHeaders(Context& c);
+
+// Writes `e` as the response: status, and an AWS error document with
+// Resource and RequestId (no body for 304). Keeps headers already set.
+void WriteError(Context& c, const s3::S3Error& e);
+
+}  // namespace seglake::s3d

@@ -1,0 +1,210 @@
+// Unit tests of seglake-s3d's plain functions: the router, flags, the
+// request log's redaction, conditional requests.
+#define BOOST_TEST_MODULE s3d_server
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+
+#include "server/conditions.h"
+#include "server/flags.h"
+#include "server/payload.h"
+#include "server/request_log.h"
+#include "server/router.h"
+
+namespace seglake::s3d {
+namespace {
+
+Route RouteOf(std::string_view method, std::string_view target, std::string_view host = "",
+              bool copy = false, std::string_view domain = "") {
+  const size_t q = target.find('?');
+  auto params = s3::ParseQuery(q == std::string_view::npos ? "" : target.substr(q + 1));
+  BOOST_REQUIRE(params);
+  auto r = ResolveRoute(RouteInput{method, target.substr(0, q), host, *params, copy, domain});
+  BOOST_REQUIRE(r);
+  return *r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(router_operations) {
+  struct Case {
+    std::string_view method, target;
+    bool copy;
+    Op op;
+  };
+  const Case cases[] = {
+      {"GET", "/", false, Op::kListBuckets},
+      {"PUT", "/b", false, Op::kCreateBucket},
+      {"HEAD", "/b", false, Op::kHeadBucket},
+      {"DELETE", "/b", false, Op::kDeleteBucket},
+      {"GET", "/b?location", false, Op::kGetBucketLocation},
+      {"GET", "/b?versioning", false, Op::kGetBucketVersioning},
+      {"PUT", "/b?versioning", false, Op::kPutBucketVersioning},
+      {"GET", "/b", false, Op::kListObjectsV1},
+      {"GET", "/b?list-type=2&prefix=a", false, Op::kListObjectsV2},
+      {"GET", "/b?versions", false, Op::kListObjectVersions},
+      {"GET", "/b?uploads", false, Op::kListMultipartUploads},
+      {"POST", "/b?delete", false, Op::kDeleteObjects},
+      {"PUT", "/b/k", false, Op::kPutObject},
+      {"PUT", "/b/k", true, Op::kCopyObject},
+      {"GET", "/b/k?x-id=GetObject", false, Op::kGetObject},
+      {"HEAD", "/b/k?versionId=1", false, Op::kHeadObject},
+      {"DELETE", "/b/k", false, Op::kDeleteObject},
+      {"GET", "/b/k?tagging", false, Op::kGetObjectTagging},
+      {"PUT", "/b/k?tagging", false, Op::kPutObjectTagging},
+      {"DELETE", "/b/k?tagging", false, Op::kDeleteObjectTagging},
+      {"POST", "/b/k?uploads", false, Op::kCreateMultipartUpload},
+      {"PUT", "/b/k?partNumber=1&uploadId=u", false, Op::kUploadPart},
+      {"PUT", "/b/k?partNumber=1&uploadId=u", true, Op::kUploadPartCopy},
+      {"GET", "/b/k?uploadId=u", false, Op::kListParts},
+      {"POST", "/b/k?uploadId=u", false, Op::kCompleteMultipartUpload},
+      {"DELETE", "/b/k?uploadId=u", false, Op::kAbortMultipartUpload},
+      {"OPTIONS", "/b/k", false, Op::kPreflight},
+      // Never a fall-through to another operation:
+      {"GET", "/b?acl", false, Op::kNotImplemented},
+      {"PUT", "/b/k?acl", false, Op::kNotImplemented},
+      {"GET", "/b?policy", false, Op::kNotImplemented},
+      {"PUT", "/b?lifecycle", false, Op::kNotImplemented},
+      {"GET", "/b?website", false, Op::kNotImplemented},
+      {"GET", "/b?tagging", false, Op::kNotImplemented},
+      {"GET", "/b/k?torrent", false, Op::kNotImplemented},
+      {"POST", "/b/k?restore", false, Op::kNotImplemented},
+      {"POST", "/b/k?select&select-type=2", false, Op::kNotImplemented},
+      {"GET", "/b?tagging&versioning", false, Op::kNotImplemented},
+      {"POST", "/b/k", false, Op::kNotImplemented},
+      {"POST", "/b", false, Op::kNotImplemented},
+      {"PATCH", "/b/k", false, Op::kNotImplemented},
+      {"PUT", "/", false, Op::kNotImplemented},
+      {"GET", "/?acl", false, Op::kNotImplemented},
+      {"HEAD", "/b?versioning", false, Op::kNotImplemented},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.method << " " << c.target) {
+      Route r = RouteOf(c.method, c.target, "", c.copy);
+      BOOST_TEST(static_cast<int>(r.op) == static_cast<int>(c.op));
+      if (r.op == Op::kNotImplemented) BOOST_TEST(!r.why.empty());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(router_keys_and_hosts) {
+  Route r = RouteOf("GET", "/b/a%2F%2Fb/%20x+y%3F");
+  BOOST_TEST(r.bucket == "b");
+  BOOST_TEST(r.key == "a//b/ x+y?");
+  r = RouteOf("GET", "/b//lead");
+  BOOST_TEST(r.key == "/lead");
+  r = RouteOf("GET", "/b/");
+  BOOST_TEST(r.key.empty());
+  BOOST_TEST(static_cast<int>(r.op) == static_cast<int>(Op::kListObjectsV1));
+  // Virtual-hosted style only for the configured domain.
+  r = RouteOf("GET", "/k/x", "bucket.s3.example.com:9000", false, "s3.example.com");
+  BOOST_TEST(r.bucket == "bucket");
+  BOOST_TEST(r.key == "k/x");
+  r = RouteOf("GET", "/k/x", "bucket.other.com", false, "s3.example.com");
+  BOOST_TEST(r.bucket == "k");
+  r = RouteOf("GET", "/k/x", "bucket.s3.example.com");
+  BOOST_TEST(r.bucket == "k");
+  r = RouteOf("GET", "/b/k", "s3.example.com", false, "s3.example.com");
+  BOOST_TEST(r.bucket == "b");
+  auto params = s3::ParseQuery("");
+  BOOST_TEST(!ResolveRoute(RouteInput{"GET", "/b/%zz", "", *params, false, ""}));
+}
+
+BOOST_AUTO_TEST_CASE(flags) {
+  std::map<std::string, std::string> env = {{"SEGLAKE_LISTEN", "0.0.0.0:1234"},
+                                            {"SEGLAKE_REGION", "eu-west-1"},
+                                            {"SEGLAKE_THREADS", "8"}};
+  EnvLookup lookup = [&](const std::string& n) -> std::optional<std::string> {
+    auto it = env.find(n);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  Config cfg;
+  std::string err;
+  BOOST_TEST((ParseFlags({"--region=us-west-2", "--cors-origin", "https://a, https://b"}, lookup,
+                         &cfg, &err) == FlagAction::kRun));
+  BOOST_TEST(cfg.listen_host == "0.0.0.0");
+  BOOST_TEST(cfg.listen_port == 1234);
+  BOOST_TEST(cfg.region == "us-west-2");  // the flag beats the environment
+  BOOST_TEST(cfg.threads == 8);
+  BOOST_TEST(cfg.cors_origins.size() == 2u);
+  BOOST_TEST(cfg.cors_origins[1] == "https://b");
+  Config c2;
+  BOOST_TEST((ParseFlags({"--nope"}, nullptr, &c2, &err) == FlagAction::kUsageError));
+  BOOST_TEST(err.find("--nope") != std::string::npos);
+  BOOST_TEST((ParseFlags({"--threads", "0"}, nullptr, &c2, &err) == FlagAction::kUsageError));
+  BOOST_TEST(err.find("--threads") != std::string::npos);
+  BOOST_TEST((ParseFlags({"--help"}, nullptr, &c2, &err) == FlagAction::kHelp));
+  BOOST_TEST((ParseFlags({"--version"}, nullptr, &c2, &err) == FlagAction::kVersion));
+
+  std::string host;
+  int port = -1;
+  BOOST_TEST(ParseListen("[::1]:0", &host, &port));
+  BOOST_TEST(host == "::1");
+  BOOST_TEST(port == 0);
+  BOOST_TEST(ParseListen(":9000", &host, &port));
+  BOOST_TEST(host == "0.0.0.0");
+  BOOST_TEST(!ParseListen("::1:9000", &host, &port));
+  BOOST_TEST(!ParseListen("host:70000", &host, &port));
+  BOOST_TEST(!ParseListen("host", &host, &port));
+}
+
+BOOST_AUTO_TEST_CASE(log_redaction) {
+  BOOST_TEST(RedactTarget("/b/k?X-Amz-Algorithm=AWS4&X-Amz-Credential=AK%2F2020&"
+                          "X-Amz-Signature=abcdef&x=1") ==
+             "/b/k?X-Amz-Algorithm=AWS4&X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED&x=1");
+  BOOST_TEST(RedactTarget("/b/k") == "/b/k");
+  BOOST_TEST(RedactTarget("/b?uploads") == "/b?uploads");
+  HttpLogEntry e;
+  e.request_id = "ID";
+  e.remote = "1.2.3.4:5";
+  e.method = "GET";
+  e.target = "/b?x-amz-signature=s";
+  e.status = 200;
+  e.bytes = 7;
+  e.duration = std::chrono::microseconds(1500);
+  BOOST_TEST(FormatLogLine(e, 0) ==
+             "1970-01-01T00:00:00.000Z ID 1.2.3.4:5 GET /b?x-amz-signature=REDACTED 200 7 1.5ms");
+}
+
+BOOST_AUTO_TEST_CASE(preconditions) {
+  s3::HeaderMap h;
+  BOOST_TEST((EvaluatePreconditions(h, "", "abc", 100) == Precondition::kProceed));
+  h.emplace("If-Match", "\"abc\"");
+  h.emplace("If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:10 GMT");
+  BOOST_TEST((EvaluatePreconditions(h, "", "abc", 100) == Precondition::kProceed));
+  h.clear();
+  h.emplace("If-Match", "\"x\", \"abc\"");
+  BOOST_TEST((EvaluatePreconditions(h, "", "abc", 100) == Precondition::kProceed));
+  h.clear();
+  h.emplace("If-Match", "*");
+  BOOST_TEST((EvaluatePreconditions(h, "", "abc", 100) == Precondition::kProceed));
+  h.clear();
+  h.emplace("If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:10 GMT");
+  BOOST_TEST((EvaluatePreconditions(h, "", "abc", 100) == Precondition::kFailed));
+  h.clear();
+  h.emplace("If-None-Match", "W/\"abc\"");
+  BOOST_TEST((EvaluatePreconditions(h, "", "abc", 100) == Precondition::kNotModified));
+  h.clear();
+  h.emplace("If-None-Match", "\"zzz\"");
+  h.emplace("If-Modified-Since", "Thu, 01 Jan 1970 00:10:00 GMT");
+  BOOST_TEST((EvaluatePreconditions(h, "", "abc", 100) == Precondition::kProceed));
+  h.clear();
+  h.emplace("x-amz-copy-source-if-none-match", "\"abc\"");
+  BOOST_TEST(
+      (EvaluatePreconditions(h, "x-amz-copy-source-", "abc", 100) == Precondition::kNotModified));
+  BOOST_TEST((EvaluatePreconditions(h, "", "abc", 100) == Precondition::kProceed));
+  h.clear();
+  h.emplace("If-Range", "\"abc\"");
+  BOOST_TEST(IfRangeAllows(h, "abc", 100));
+  BOOST_TEST(!IfRangeAllows(h, "abd", 100));
+}
+
+BOOST_AUTO_TEST_CASE(content_encoding) {
+  BOOST_TEST(StoredContentEncoding("aws-chunked") == "");
+  BOOST_TEST(StoredContentEncoding("aws-chunked,gzip") == "gzip");
+  BOOST_TEST(StoredContentEncoding("gzip, aws-chunked") == "gzip");
+  BOOST_TEST(StoredContentEncoding("br") == "br");
+}
+
+}  // namespace seglake::s3d
