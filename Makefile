@@ -1,5 +1,5 @@
 # The two commands of README.md:
-#   make run    install what is missing, build, run seglake on ./data
+#   make run    install what is missing, build, serve ./data over S3
 #   make test   install what is missing, build, run every test
 # Other targets: build, asan (sanitizer build + tests), bench, clean.
 
@@ -17,13 +17,12 @@ build: deps
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET)
 
-# The engine's own job until the S3 daemon and the mount land: keep a data
-# dir, store this README in it as an object, list it, report the dir's state.
+# The S3 endpoint on ./data at 127.0.0.1:9000 (until the mount lands, the
+# daemon alone). First start generates credentials into ./data/credentials
+# and prints them; SEGLAKE_ACCESS_KEY / SEGLAKE_SECRET_KEY override them.
 run: build
-	@$(SEGLAKE) --data-dir $(DATA) --create bucket create demo >/dev/null 2>&1 || true
-	@$(SEGLAKE) --data-dir $(DATA) put demo README.md README.md
-	@$(SEGLAKE) --data-dir $(DATA) ls demo
-	@$(SEGLAKE) --data-dir $(DATA) status
+	@mkdir -p $(DATA)
+	@exec $(BIN)/s3d/server/seglake-s3d --data-dir $(DATA)
 
 test: build
 	@ctest --preset $(PRESET) -j2
