@@ -91,9 +91,18 @@ class EvpHasher final : public Hasher {
 
 uint32_t Crc32c(const void* data, size_t n, uint32_t crc) {
   // ISA-L's crc32_iscsi takes and returns the raw register; invert around it
-  // to get the standard CRC32C (init and final xor 0xffffffff).
-  return ~crc32_iscsi(static_cast<unsigned char*>(const_cast<void*>(data)), static_cast<int>(n),
-                      ~crc);
+  // to get the standard CRC32C (init and final xor 0xffffffff). Its length is
+  // an int: feed it at most 1 GiB at a time.
+  constexpr size_t kStep = size_t{1} << 30;
+  auto* p = static_cast<unsigned char*>(const_cast<void*>(data));
+  uint32_t raw = ~crc;
+  while (n > 0) {
+    size_t step = n < kStep ? n : kStep;
+    raw = crc32_iscsi(p, static_cast<int>(step), raw);
+    p += step;
+    n -= step;
+  }
+  return ~raw;
 }
 
 uint32_t Crc32(const void* data, size_t n, uint32_t crc) {
