@@ -8,6 +8,7 @@
 #define BOOST_TEST_MODULE crash_model
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <sstream>
@@ -160,6 +161,24 @@ BOOST_AUTO_TEST_CASE(random_ops_match_model) {
   BOOST_REQUIRE_MESSAGE(err.empty(), "seed " << seed << " after reopen:\n" << err);
 }
 
+// The model after the failed op, in whichever of its variants `actual`
+// shows: "" and *post set, or the difference from the first variant.
+std::string AfterPending(const RandomOps& ops, const Model& before, const Model& actual,
+                         Model* post) {
+  std::string first;
+  for (int v = 0; v < std::max(1, ops.pending_variants()); ++v) {
+    Model m = before;
+    ops.ApplyPending(m, v);
+    std::string d = Diff(m, actual);
+    if (d.empty()) {
+      *post = std::move(m);
+      return "";
+    }
+    if (v == 0) first = std::move(d);
+  }
+  return first;
+}
+
 // One crash: returns "" or what went wrong. `summary` says what was done.
 std::string CrashIteration(uint64_t seed, std::string* summary) {
   std::mt19937_64 rng(seed);
@@ -248,9 +267,8 @@ std::string CrashIteration(uint64_t seed, std::string* summary) {
     if (live) {
       std::string pre = Diff(model, *live);
       if (!pre.empty()) {
-        Model post = model;
-        ops.ApplyPending(post);
-        std::string after = Diff(post, *live);
+        Model post;
+        std::string after = AfterPending(ops, model, *live, &post);
         if (!after.empty()) {
           return sum.str() + "\nlive engine shows the failed op half done.\nvs before:\n" + pre +
                  "vs after:\n" + after + "recent ops:\n" + ops.RecentOps();
@@ -287,9 +305,8 @@ std::string CrashIteration(uint64_t seed, std::string* summary) {
       return sum.str() + "\nacknowledged state lost or changed:\n" + d_pre + "recent ops:\n" +
              ops.RecentOps();
     }
-    Model post = model;
-    ops.ApplyPending(post);
-    std::string d_post = Diff(post, *actual);
+    Model post;
+    std::string d_post = AfterPending(ops, model, *actual, &post);
     if (!d_post.empty()) {
       return sum.str() + "\nstate after crash is neither before nor after the failed op.\n" +
              "vs before:\n" + d_pre + "vs after:\n" + d_post + "recent ops:\n" + ops.RecentOps();

@@ -15,11 +15,13 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "ack_log.h"
 #include "child_proc.h"
 #include "seglake/engine.h"
 #include "test_seed.h"
+#include "util/stall_env.h"
 #include "util/temp_dir.h"
 
 namespace seglake::testing {
@@ -266,6 +268,38 @@ BOOST_AUTO_TEST_CASE(write_in_one_process_is_visible_in_another_at_once) {
   BOOST_CHECK(log.done());
   BOOST_CHECK_GT(acks, 0u);
   BOOST_TEST_MESSAGE(acks << " acked writes seen at once by the other process");
+}
+
+// A segment file exists before its header does (exclusive create, then the
+// header). An engine opening the data dir in that window cannot tell whose it
+// is, so it must leave it alone: here its owner is alive and about to ack a
+// write into it. (Two engines in one process stand for two processes.)
+BOOST_AUTO_TEST_CASE(opening_beside_a_segment_being_created_keeps_it) {
+  TempDir dir;
+  StallEnv env;
+  Options o;
+  o.data_dir = dir.Sub("data");
+  o.env = &env;
+  o.background_thread = false;
+  auto first = Engine::Open(o);
+  BOOST_REQUIRE_MESSAGE(first, "open: " << ErrorText(first));
+  BOOST_REQUIRE((*first)->CreateBucket("b", "r").ok());
+  BOOST_REQUIRE((*first)->SealActiveSegment().ok());  // the next write creates a segment
+  env.Arm(StallEnv::Op::kPWrite, ".seg");             // and stalls before its header
+  Result<ObjectInfo> put = Err(Status::IOError("not run"));
+  std::thread writer([&] { put = (*first)->Put("b", "k", "acked data"); });
+  env.WaitStalled();
+  Options o2 = o;
+  o2.env = nullptr;
+  auto second = Engine::Open(o2);  // recovery runs while the segment has no header
+  env.Release();
+  writer.join();
+  BOOST_REQUIRE_MESSAGE(second, "open beside a segment being created: " << ErrorText(second));
+  BOOST_REQUIRE_MESSAGE(put, "put: " << ErrorText(put));
+  for (Engine* e : {first->get(), second->get()}) {
+    auto r = e->ReadAll("b", "k");
+    BOOST_CHECK_MESSAGE(r && *r == "acked data", "acked write unreadable: " << ErrorText(r));
+  }
 }
 
 }  // namespace

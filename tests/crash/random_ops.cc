@@ -55,7 +55,7 @@ RandomOps::Outcome RandomOps::Fail(const std::string& what) {
   return Outcome::kMismatch;
 }
 
-RandomOps::Outcome RandomOps::Unexpected(const Status& s, Apply apply) {
+RandomOps::Outcome RandomOps::Unexpected(const Status& s, Apply apply, Apply alt) {
   switch (s.code()) {
     case Status::Code::kIOError:
     case Status::Code::kNoSpace:
@@ -63,6 +63,7 @@ RandomOps::Outcome RandomOps::Unexpected(const Status& s, Apply apply) {
     case Status::Code::kBusy:
       error_ = "engine error: " + s.ToString();
       if (apply) pending_ = [apply](Model& m) { apply(m, kAnyId); };
+      if (apply && alt) pending_alt_ = [alt](Model& m) { alt(m, kAnyId); };
       return Outcome::kEngineError;
     default:
       return Fail("unexpected status " + s.ToString() + " detail=" + s.detail());
@@ -211,6 +212,7 @@ RandomOps::Outcome RandomOps::Run(int n) {
 
 RandomOps::Outcome RandomOps::Step() {
   pending_ = nullptr;
+  pending_alt_ = nullptr;
   error_.clear();
   struct Choice {
     int weight;
@@ -423,7 +425,22 @@ RandomOps::Outcome RandomOps::OpCopy() {
     m.AddVersion(db, dk, std::move(x));
   };
   auto r = engine_->Copy(sb, sk, db, dk, co);
-  if (!r) return Unexpected(r.error(), apply);
+  if (!r) {
+    // Not known yet which ETag the engine gives such a copy: if the failed
+    // copy survives a crash, it may have either.
+    Apply alt;
+    if (mp_whole && copy_keeps_multipart_etag_ == -1) {
+      MVersion kept = v;
+      kept.etag = src.etag;
+      kept.parts = src.parts;
+      alt = [db, dk, kept](Model& m, const std::string& id) {
+        MVersion x = kept;
+        x.id = id;
+        m.AddVersion(db, dk, std::move(x));
+      };
+    }
+    return Unexpected(r.error(), apply, alt);
+  }
   if (mp_whole && copy_keeps_multipart_etag_ == -1) {
     // S3 gives a whole copy of a multipart object the MD5 of its bytes; an
     // engine that copies no data may keep the source's ETag instead. Accept

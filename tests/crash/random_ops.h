@@ -54,10 +54,15 @@ class RandomOps {
 
   // After kEngineError: applies the failed op to a model as if it had
   // happened (unknown version/upload ids become kAnyId). No-op for reads.
-  void ApplyPending(Model& m) const {
-    if (pending_) pending_(m);
+  // An op whose result the driver cannot predict yet has a second variant
+  // (a whole copy of a multipart version before copy_keeps_multipart_etag_
+  // is known): a failed op that survives a crash may match either.
+  void ApplyPending(Model& m, int variant = 0) const {
+    const auto& apply = variant == 0 ? pending_ : pending_alt_;
+    if (apply) apply(m);
   }
   bool has_pending() const { return static_cast<bool>(pending_); }
+  int pending_variants() const { return !pending_ ? 0 : pending_alt_ ? 2 : 1; }
   // What went wrong, for kEngineError and kMismatch.
   const std::string& error() const { return error_; }
   // The last ops run (most recent last), for reproductions.
@@ -102,7 +107,7 @@ class RandomOps {
   Outcome Fail(const std::string& what);
   // An error status: kEngineError if it may be an I/O failure (the op's
   // effect, if any, is `apply` with kAnyId), else a mismatch.
-  Outcome Unexpected(const Status& s, Apply apply);
+  Outcome Unexpected(const Status& s, Apply apply, Apply alt = nullptr);
   // Checks the version id of a new version against the bucket's versioning.
   bool CheckNewId(const std::string& b, const std::string& k, const std::string& id,
                   std::string* why) const;
@@ -136,6 +141,7 @@ class RandomOps {
   RandomOpsConfig cfg_;
   std::mt19937_64 rng_;
   std::function<void(Model&)> pending_;
+  std::function<void(Model&)> pending_alt_;  // the other possible outcome, if any
   std::string error_;
   std::vector<std::string> history_;
   // Whether a whole copy of a multipart version keeps its ETag and part count

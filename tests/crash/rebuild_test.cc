@@ -131,6 +131,37 @@ BOOST_AUTO_TEST_CASE(rebuild_of_an_empty_data_dir) {
   BOOST_CHECK_EQUAL(list->size(), 1u);
 }
 
+// A segment file without a header (its creator died between the exclusive
+// create and the header, or is still writing it): recovery cannot tell whose
+// it is and leaves it; rebuild-index, with every engine excluded, removes it.
+BOOST_AUTO_TEST_CASE(a_segment_without_a_header_is_left_by_recovery_removed_by_rebuild) {
+  TempDir dir;
+  Options o;
+  o.data_dir = dir.Sub("data");
+  {
+    auto engine = MustOpen(o);
+    BOOST_REQUIRE(engine->CreateBucket("b", "r").ok());
+    BOOST_REQUIRE(engine->Put("b", "k", "v"));
+  }
+  const std::string empty = o.data_dir + "/segments/00000000000000ab.seg";
+  auto f = Env::Default()->Open(empty, OpenOptions{.write = true, .create = true});
+  BOOST_REQUIRE(f);
+  BOOST_REQUIRE((*f)->PWrite(0, "seg", 3).ok());  // a torn header
+  f->reset();
+  {
+    auto engine = MustOpen(o);
+    BOOST_CHECK(engine->ReadAll("b", "k"));
+  }
+  BOOST_CHECK_MESSAGE(fs::exists(empty), "recovery removed a segment whose owner it cannot know");
+  Status s = RebuildIndex(o.data_dir);
+  BOOST_REQUIRE_MESSAGE(s.ok(), "rebuild: " << s.ToString());
+  BOOST_CHECK(!fs::exists(empty));
+  auto engine = MustOpen(o);
+  auto r = engine->ReadAll("b", "k");
+  BOOST_REQUIRE(r);
+  BOOST_CHECK_EQUAL(*r, "v");
+}
+
 // A commit whose segment sync failed wrote its log record but never reached
 // meta.db; the process then died without a power loss, so the record stays
 // in the file. The op was reported failed and recovery does not show it:

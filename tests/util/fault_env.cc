@@ -59,17 +59,7 @@ void FaultEnv::Arm(const Fault& fault) {
   fault_ = fault;
   armed_ = true;
   fired_ = false;
-  switch (fault.op) {
-    case Fault::Op::kPWrite:
-      armed_base_ = pwrites_;
-      break;
-    case Fault::Op::kSync:
-      armed_base_ = syncs_;
-      break;
-    case Fault::Op::kSyncDir:
-      armed_base_ = syncdirs_;
-      break;
-  }
+  matched_ = 0;
 }
 
 void FaultEnv::Disarm() {
@@ -107,15 +97,25 @@ uint64_t FaultEnv::syncdir_count() const {
   return syncdirs_;
 }
 
+uint64_t FaultEnv::matched_count() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return matched_;
+}
+
 Status FaultEnv::DeadStatus() const { return Status::IOError("FaultEnv: process crashed"); }
 
-Status FaultEnv::CountAndCheck(Fault::Op op, size_t* short_bytes) {
+Status FaultEnv::CountAndCheck(Fault::Op op, const std::string& path, size_t* short_bytes) {
   uint64_t* counter = op == Fault::Op::kPWrite ? &pwrites_
                       : op == Fault::Op::kSync ? &syncs_
                                                : &syncdirs_;
   ++*counter;
+  const std::string& sfx = fault_.path_suffix;
+  bool match = armed_ && op == fault_.op &&
+               (sfx.empty() || (path.size() >= sfx.size() &&
+                                path.compare(path.size() - sfx.size(), sfx.size(), sfx) == 0));
+  if (match) ++matched_;
   if (crashed_) return DeadStatus();
-  if (armed_ && !fired_ && op == fault_.op && *counter - armed_base_ == fault_.nth) {
+  if (match && !fired_ && matched_ == fault_.nth) {
     fired_ = true;
     if (fault_.crash) crashed_ = true;
     if (short_bytes) *short_bytes = fault_.short_write_bytes;
@@ -148,7 +148,7 @@ Status FaultEnv::FilePWrite(const std::string& path, File* f, uint64_t off, cons
                             size_t n) {
   std::lock_guard<std::mutex> l(mu_);
   size_t short_bytes = 0;
-  Status injected = CountAndCheck(Fault::Op::kPWrite, &short_bytes);
+  Status injected = CountAndCheck(Fault::Op::kPWrite, path, &short_bytes);
   if (crashed_ && injected.ok()) return DeadStatus();
   size_t to_write = n;
   if (!injected.ok()) {
@@ -177,7 +177,7 @@ Status FaultEnv::FileSync(const std::string& path, File* f) {
   size_t undo_before = 0;
   {
     std::lock_guard<std::mutex> l(mu_);
-    Status injected = CountAndCheck(Fault::Op::kSync, nullptr);
+    Status injected = CountAndCheck(Fault::Op::kSync, path, nullptr);
     if (!injected.ok()) return injected;
     auto it = files_.find(path);
     if (it != files_.end()) {
@@ -224,7 +224,7 @@ Status FaultEnv::SyncDir(const std::string& path) {
   std::string p = Normalize(path);
   {
     std::lock_guard<std::mutex> l(mu_);
-    Status injected = CountAndCheck(Fault::Op::kSyncDir, nullptr);
+    Status injected = CountAndCheck(Fault::Op::kSyncDir, p, nullptr);
     if (!injected.ok()) return injected;
   }
   Status s = target()->SyncDir(p);

@@ -4,7 +4,9 @@
 // Every file opened through it is wrapped. It counts PWrite, Sync and SyncDir
 // calls across all files, can fail the N-th one from now with a chosen Status
 // (optionally after writing only part of the bytes), and can then "crash":
-// every later operation fails with IOError, as if the process were dead.
+// every later operation fails with IOError, as if the process were dead. A
+// fault can be limited to the files whose path ends in a suffix (meta.db's
+// WAL, say: SQLite's files go through this env too, see meta/env_vfs.h).
 //
 // SimulatePowerLoss() then puts the disk into a state a power cut could leave:
 // every file written through this env loses what was written since its last
@@ -40,6 +42,9 @@ struct Fault {
   size_t short_write_bytes = 0;
   // After the fault fires, every later operation fails (the process is dead).
   bool crash = false;
+  // If set, only calls on paths (for kSyncDir: directories) ending in this
+  // count toward nth; "/meta.db-wal" picks SQLite's WAL.
+  std::string path_suffix;
 };
 
 class FaultEnv : public EnvWrapper {
@@ -62,6 +67,9 @@ class FaultEnv : public EnvWrapper {
   uint64_t pwrite_count() const;
   uint64_t sync_count() const;
   uint64_t syncdir_count() const;
+  // Calls of the armed fault's kind on paths matching its path_suffix since
+  // Arm() (whether it fired or not): arm a fault with a huge nth to count.
+  uint64_t matched_count() const;
 
   // Drops unsynced data and undurable files as described above, through the
   // wrapped env. Call it after the engine is destroyed (or crashed). Afterwards
@@ -93,7 +101,7 @@ class FaultEnv : public EnvWrapper {
 
   // Decides the fate of one counted call. Returns OK to proceed, or the
   // injected failure; sets *short_bytes for a short write. REQUIRES: mu_ held.
-  Status CountAndCheck(Fault::Op op, size_t* short_bytes);
+  Status CountAndCheck(Fault::Op op, const std::string& path, size_t* short_bytes);
   Status DeadStatus() const;
 
   Status FilePWrite(const std::string& path, File* f, uint64_t off, const void* data, size_t n);
@@ -107,7 +115,7 @@ class FaultEnv : public EnvWrapper {
   bool fired_ = false;
   bool crashed_ = false;
   Fault fault_;
-  uint64_t armed_base_ = 0;  // count of fault_.op calls when armed
+  uint64_t matched_ = 0;  // calls of fault_.op on matching paths since armed
   uint64_t pwrites_ = 0;
   uint64_t syncs_ = 0;
   uint64_t syncdirs_ = 0;

@@ -126,9 +126,10 @@ void Committer::RunBatch(const std::deque<Request*>& batch) {
     return;
   }
   auto fail_applied = [&](const Status& e) {
+    // Log records of this batch may be on disk: never commit after them, and
+    // leave their segment unsealed so that recovery cuts them.
+    segs_->ResolveMeta(e);
     (void)db->Exec("ROLLBACK");
-    // Log records of this batch may be on disk: never commit after them.
-    segs_->Poison(e);
     for (Request* q : applied) q->result = Err(e);
   };
   s = segs_->AppendMeta(records);
@@ -141,6 +142,7 @@ void Committer::RunBatch(const std::deque<Request*>& batch) {
   }
   if (s.ok()) s = db->Exec("COMMIT");
   if (!s.ok()) return fail_applied(s);
+  segs_->ResolveMeta(Status::OK());
 }
 
 }  // namespace seglake

@@ -8,6 +8,7 @@
 #include "meta/db.h"
 #include "seglake/engine.h"
 #include "segment/segment.h"
+#include "segment/segment_format.h"
 
 namespace seglake {
 
@@ -48,6 +49,17 @@ Status RebuildIndex(const std::string& data_dir, Env* env) {
     if (!segment::ParseFileName(n, &id)) continue;
     auto f = env->Open(seg_dir + "/" + n, OpenOptions{});
     if (!f) return f.error();
+    // Created by an engine that died before writing its header (recovery
+    // leaves these, as their owner is unknown; no engine runs now).
+    auto size = (*f)->Size();
+    if (size && *size < segment::kHeaderSize) {
+      char hb[segment::kHeaderSize];
+      auto got = (*f)->PRead(0, hb, sizeof hb);
+      if (got && !segment::DecodeHeader(std::string_view(hb, *got))) {
+        SEGLAKE_RETURN_IF_ERROR(env->Remove(seg_dir + "/" + n));
+        continue;
+      }
+    }
     auto r = segment::Scan(**f, true, [&](uint64_t, const record::Header&, std::string_view p) {
       LogRecord rec;
       Status s = DecodeLogRecord(p, &rec);
@@ -64,7 +76,7 @@ Status RebuildIndex(const std::string& data_dir, Env* env) {
   for (const char* sfx : {"", "-wal", "-shm"})
     if (env->Exists(tmp + sfx)) SEGLAKE_RETURN_IF_ERROR(env->Remove(tmp + sfx));
   {
-    auto db = meta::OpenMetaDb(tmp, true, 30'000);
+    auto db = meta::OpenMetaDb(tmp, true, 30'000, env);
     if (!db) return db.error();
     SEGLAKE_RETURN_IF_ERROR((*db)->Exec("BEGIN IMMEDIATE"));
     uint64_t max_seq = 0;

@@ -1,6 +1,6 @@
-// The Env-backed SQLite VFS; see env_vfs.h. No C++ exception may cross these
-// callbacks: nothing below throws except on allocation failure, and SQLite
-// cannot be told about that either.
+// The Env-backed SQLite VFS; see env_vfs.h. No C++ exception may cross into
+// SQLite: every callback that calls the Env or allocates is a function-try-
+// block whose handler answers with that callback's I/O error code.
 #include "meta/env_vfs.h"
 
 #include <sqlite3.h>
@@ -107,14 +107,16 @@ void GiveBack(VfsFile* p) {
 
 // io methods. With no Env file, everything goes to the default VFS's file.
 
-int Close(sqlite3_file* f) {
+int Close(sqlite3_file* f) try {
   VfsFile* p = Of(f);
   int rc = p->real->pMethods->xClose(p->real);
   if (p->file != nullptr) GiveBack(p);
   return rc;
+} catch (...) {
+  return SQLITE_IOERR_CLOSE;
 }
 
-int Read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
+int Read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) try {
   VfsFile* p = Of(f);
   if (p->file == nullptr) return p->real->pMethods->xRead(p->real, buf, n, off);
   auto r = p->file->PRead(static_cast<uint64_t>(off), buf, static_cast<size_t>(n));
@@ -125,23 +127,29 @@ int Read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
     return SQLITE_IOERR_SHORT_READ;
   }
   return SQLITE_OK;
+} catch (...) {
+  return SQLITE_IOERR_READ;
 }
 
-int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
+int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) try {
   VfsFile* p = Of(f);
   if (p->file == nullptr) return p->real->pMethods->xWrite(p->real, buf, n, off);
   Status s = p->file->PWrite(static_cast<uint64_t>(off), buf, static_cast<size_t>(n));
   return s.ok() ? SQLITE_OK : Code(s, SQLITE_IOERR_WRITE);
+} catch (...) {
+  return SQLITE_IOERR_WRITE;
 }
 
-int Truncate(sqlite3_file* f, sqlite3_int64 size) {
+int Truncate(sqlite3_file* f, sqlite3_int64 size) try {
   VfsFile* p = Of(f);
   if (p->file == nullptr) return p->real->pMethods->xTruncate(p->real, size);
   Status s = p->file->Truncate(static_cast<uint64_t>(size));
   return s.ok() ? SQLITE_OK : Code(s, SQLITE_IOERR_TRUNCATE);
+} catch (...) {
+  return SQLITE_IOERR_TRUNCATE;
 }
 
-int Sync(sqlite3_file* f, int flags) {
+int Sync(sqlite3_file* f, int flags) try {
   VfsFile* p = Of(f);
   if (p->file == nullptr) return p->real->pMethods->xSync(p->real, flags);
   Status s = p->file->Sync();
@@ -154,15 +162,19 @@ int Sync(sqlite3_file* f, int flags) {
     p->sync_dir = false;
   }
   return SQLITE_OK;
+} catch (...) {
+  return SQLITE_IOERR_FSYNC;
 }
 
-int FileSize(sqlite3_file* f, sqlite3_int64* size) {
+int FileSize(sqlite3_file* f, sqlite3_int64* size) try {
   VfsFile* p = Of(f);
   if (p->file == nullptr) return p->real->pMethods->xFileSize(p->real, size);
   auto r = p->file->Size();
   if (!r) return Code(r.error(), SQLITE_IOERR_FSTAT);
   *size = static_cast<sqlite3_int64>(*r);
   return SQLITE_OK;
+} catch (...) {
+  return SQLITE_IOERR_FSTAT;
 }
 
 int FileControl(sqlite3_file* f, int op, void* arg) {
@@ -180,7 +192,10 @@ int CheckReservedLock(sqlite3_file* f, int* out) {
 }
 int SectorSize(sqlite3_file* f) { return Real(f)->pMethods->xSectorSize(Real(f)); }
 int DeviceCharacteristics(sqlite3_file* f) {
-  return Real(f)->pMethods->xDeviceCharacteristics(Real(f));
+  int caps = Real(f)->pMethods->xDeviceCharacteristics(Real(f));
+  // Batch-atomic writes are ioctls on the default VFS's descriptor; ours
+  // would write outside the batch.
+  return Of(f)->file != nullptr ? caps & ~SQLITE_IOCAP_BATCH_ATOMIC : caps;
 }
 int ShmMap(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
   return Real(f)->pMethods->xShmMap(Real(f), region, size, extend, out);
@@ -217,7 +232,7 @@ const sqlite3_io_methods kMethods = {
 
 // vfs methods.
 
-int Open(sqlite3_vfs* v, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
+int Open(sqlite3_vfs* v, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) try {
   VfsFile* p = Of(f);
   std::memset(p, 0, sizeof *p);  // pMethods stays null unless the open succeeds
   p->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + kRealOffset);
@@ -258,9 +273,11 @@ int Open(sqlite3_vfs* v, sqlite3_filename name, sqlite3_file* f, int flags, int*
   }
   p->base.pMethods = &kMethods;
   return SQLITE_OK;
+} catch (...) {
+  return SQLITE_CANTOPEN;
 }
 
-int Delete(sqlite3_vfs* v, const char* name, int dir_sync) {
+int Delete(sqlite3_vfs* v, const char* name, int dir_sync) try {
   {
     // Parked descriptors of this path would point at the deleted file.
     std::lock_guard<std::mutex> l(PathsMu());
@@ -272,6 +289,8 @@ int Delete(sqlite3_vfs* v, const char* name, int dir_sync) {
   if (!s.ok()) return s.IsNotFound() ? SQLITE_IOERR_DELETE_NOENT : SQLITE_IOERR_DELETE;
   if (dir_sync && !env->SyncDir(ParentDir(name)).ok()) return SQLITE_IOERR_DIR_FSYNC;
   return SQLITE_OK;
+} catch (...) {
+  return SQLITE_IOERR_DELETE;
 }
 
 // Everything else is the default VFS's.

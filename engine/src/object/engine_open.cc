@@ -55,7 +55,7 @@ Status EngineImpl::Init() {
   if (opt_.read_only) {
     // Readers touch nothing: no lock, no recovery, no segment of their own.
     SEGLAKE_RETURN_IF_ERROR(
-        pool_.Open(dir_ + "/meta.db", opt_.read_connections, opt_.busy_timeout_ms));
+        pool_.Open(dir_ + "/meta.db", opt_.read_connections, opt_.busy_timeout_ms, env_));
     return Status::OK();
   }
   SEGLAKE_RETURN_IF_ERROR(env_->CreateDir(seg_dir_));
@@ -67,11 +67,11 @@ Status EngineImpl::Init() {
   owner_lock_ = std::move(*lock);
   SEGLAKE_RETURN_IF_ERROR(env_->SyncDir(lock_dir_));
 
-  auto db = meta::OpenMetaDb(dir_ + "/meta.db", true, opt_.busy_timeout_ms);
+  auto db = meta::OpenMetaDb(dir_ + "/meta.db", true, opt_.busy_timeout_ms, env_);
   if (!db) return db.error();
   if (fresh) SEGLAKE_RETURN_IF_ERROR(env_->SyncDir(dir_));
   SEGLAKE_RETURN_IF_ERROR(
-      pool_.Open(dir_ + "/meta.db", opt_.read_connections, opt_.busy_timeout_ms));
+      pool_.Open(dir_ + "/meta.db", opt_.read_connections, opt_.busy_timeout_ms, env_));
   SEGLAKE_RETURN_IF_ERROR(Recover(db->get()));
   segs_ = std::make_unique<segment::SegmentSet>(env_, seg_dir_, owner_, opt_.segment_target_bytes);
   committer_ = std::make_unique<Committer>(std::move(*db), segs_.get(), env_, owner_);
@@ -96,13 +96,13 @@ Status EngineImpl::Recover(meta::Db* db) {
     if (!r) return r.error();
     auto h = segment::DecodeHeader(std::string_view(hb, *r));
     if (!h) {
-      // A header that never reached the disk: the file was created but its
-      // creator died before syncing it, so nothing can reference it.
+      // No header yet: a live engine is creating the file (the header follows
+      // the exclusive create), or one died before syncing it. Either way
+      // nothing references it, and its owner is unknown, so it stays:
+      // removing it could unlink a live writer's new segment.
+      // rebuild-index, which excludes every engine, removes leftovers.
       auto size = (*f)->Size();
-      if (size && *size < segment::kHeaderSize) {
-        SEGLAKE_RETURN_IF_ERROR(env_->Remove(path));
-        continue;
-      }
+      if (size && *size < segment::kHeaderSize) continue;
       return Status::Corruption("segment " + n + ": " + h.error().message());
     }
     if (h->owner == owner_ || alive.count(h->owner) || segment::IsSealed(**f)) continue;

@@ -53,7 +53,7 @@ Result<Extent> SegmentSet::AppendData(std::string_view payload) {
   if (!off) return Err(Fail(off.error()));
   last_append_ns_ = env_->NowNanos();
   Extent e{(*w)->id(), *off, payload.size()};
-  if ((*w)->size() >= target_bytes_) {
+  if ((*w)->size() >= target_bytes_ && !meta_unresolved_) {
     Status s = (*w)->Seal();
     if (!s.ok()) return Err(Fail(s));
     active_.reset();
@@ -65,12 +65,19 @@ Status SegmentSet::AppendMeta(const std::vector<std::string>& payloads) {
   std::lock_guard<std::mutex> l(mu_);
   auto w = ActiveLocked();
   if (!w) return w.error();
+  meta_unresolved_ = true;
   for (const std::string& p : payloads) {
     auto off = (*w)->Append(record::Type::kMeta, p);
     if (!off) return Fail(off.error());
   }
   last_append_ns_ = env_->NowNanos();
   return Status::OK();
+}
+
+void SegmentSet::ResolveMeta(const Status& commit) {
+  std::lock_guard<std::mutex> l(mu_);
+  meta_unresolved_ = false;
+  if (!commit.ok()) (void)Fail(commit);
 }
 
 Status SegmentSet::SyncAll() {
@@ -94,6 +101,7 @@ Status SegmentSet::SyncAll() {
 Status SegmentSet::SealIfIdle(uint64_t idle_ns) {
   std::lock_guard<std::mutex> l(mu_);
   if (!active_ || !failure_.ok()) return failure_;
+  if (meta_unresolved_) return Status::OK();  // a commit is in flight: not idle
   if (idle_ns != 0 && env_->NowNanos() - last_append_ns_ < idle_ns) return Status::OK();
   Status s = active_->Seal();
   if (!s.ok()) return Fail(s);

@@ -25,8 +25,13 @@ class SegmentSet {
 
   // Appends one data record; returns the extent of its payload.
   Result<Extent> AppendData(std::string_view payload);
-  // Appends metadata log records to the active segment (no rotation).
+  // Appends metadata log records to the active segment (no rotation). Until
+  // ResolveMeta(), that segment is neither rotated nor sealed: the commit may
+  // still fail, and recovery can cut its records only from an unsealed one.
   Status AppendMeta(const std::vector<std::string>& payloads);
+  // The outcome of the commit whose records AppendMeta wrote; a failure
+  // disables all later appends (as Poison).
+  void ResolveMeta(const Status& commit);
   // Makes every byte appended before this call durable.
   Status SyncAll();
   // Seals the active segment if it has been idle for `idle_ns` (0: now).
@@ -47,6 +52,7 @@ class SegmentSet {
   std::shared_ptr<SegmentWriter> active_;  // guarded by mu_
   uint64_t last_append_ns_ = 0;            // guarded by mu_
   Status failure_;                         // guarded by mu_
+  bool meta_unresolved_ = false;           // guarded by mu_; see AppendMeta
 };
 
 }  // namespace seglake::segment

@@ -10,7 +10,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static std::unique_ptr<seglake::meta::Db> db = [] {
-    auto d = seglake::meta::OpenMetaDb(":memory:", true, 1000);
+    auto d = seglake::meta::OpenMetaDb(":memory:", true, 1000, nullptr);
     if (!d) __builtin_trap();
     (void)(*d)->Exec(
         "INSERT INTO buckets(name, region, created_ns, versioning) "
