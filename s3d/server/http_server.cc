@@ -360,14 +360,18 @@ class Impl final : public HttpServer {
       }
       auto source = std::make_shared<BodySource>(std::move(out.source));
       auto buf = std::make_shared<std::vector<char>>();
+      // A small body gets a small buffer: zero-filling 1 MiB per 4 KiB GET
+      // was a third of the server's CPU.
+      const size_t slice = std::max<size_t>(
+          1, std::min<size_t>(kStreamSlice, static_cast<size_t>(out.stream_length)));
       res.set_content_provider(
           static_cast<size_t>(out.stream_length),
           content_type.empty() ? "application/octet-stream" : content_type,
-          [source, buf](size_t /*offset*/, size_t length, httplib::DataSink& sink) {
+          [source, buf, slice](size_t /*offset*/, size_t length, httplib::DataSink& sink) {
             // No exception may leave: httplib calls this outside its own
             // try block. Returning false drops the connection.
             try {
-              if (buf->empty()) buf->resize(kStreamSlice);
+              if (buf->empty()) buf->resize(slice);
               const size_t want = std::min(length, buf->size());
               std::optional<size_t> n = (*source)(buf->data(), want);
               if (!n || *n == 0 || *n > want) return false;
