@@ -23,7 +23,14 @@ std::string EncodeLogRecord(uint64_t seq, uint64_t commit_ns, uint64_t owner,
 }
 
 Status DecodeLogRecord(std::string_view payload, LogRecord* out) {
-  auto j = nlohmann::json::from_cbor(payload.begin(), payload.end(), true, false);
+  nlohmann::json j;
+  // from_cbor still throws on some inputs (e.g. an array length past any
+  // limit) even when asked not to: a corrupt record must be an error.
+  try {
+    j = nlohmann::json::from_cbor(payload.begin(), payload.end(), true, false);
+  } catch (const std::exception& e) {
+    return Status::Corruption(std::string("log record is not CBOR: ") + e.what());
+  }
   if (j.is_discarded() || !j.is_object()) return Status::Corruption("log record is not CBOR");
   auto s = j.find("s"), ct = j.find("ct"), ow = j.find("o"), o = j.find("op");
   if (s == j.end() || !s->is_number_unsigned() || ct == j.end() || !ct->is_number_unsigned() ||

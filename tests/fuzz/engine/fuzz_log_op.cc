@@ -6,6 +6,7 @@
 
 #include "commit/committer.h"
 #include "meta/apply.h"
+#include "meta/codec.h"
 #include "meta/db.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -21,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   if (!seglake::DecodeLogRecord(in, &rec).ok()) {
     // Also try the input as the op itself, as JSON text.
-    rec.op = nlohmann::json::parse(in, nullptr, false);
+    rec.op = seglake::meta::ParseJson(in);
     if (rec.op.is_discarded()) return 0;
   }
   (void)db->Exec("BEGIN");
