@@ -542,7 +542,8 @@ std::string MakeVersionId(uint64_t seq, uint32_t index) {
   return buf;
 }
 
-Result<ApplyResult> Apply(Db* db, uint64_t seq, const json& op) {
+namespace {
+Result<ApplyResult> Dispatch(Db* db, uint64_t seq, const json& op) {
   if (!op.is_object()) return Err(Status::Corruption("op is not an object"));
   std::string t = S(op, "t");
   if (t == "put") return ApplyPut(db, seq, op);
@@ -557,6 +558,18 @@ Result<ApplyResult> Apply(Db* db, uint64_t seq, const json& op) {
   if (t == "mpa") return ApplyAbort(db, op);
   if (t == "mpx") return ApplyComplete(db, seq, op);
   return Err(Status::Corruption("unknown op type: " + t));
+}
+}  // namespace
+
+Result<ApplyResult> Apply(Db* db, uint64_t seq, const json& op) {
+  // The JSON library throws on what it cannot serialize (a string that is not
+  // UTF-8, say, in user metadata or a corrupt log record): such an op is
+  // refused like any invalid one, and the caller rolls back what it wrote.
+  try {
+    return Dispatch(db, seq, op);
+  } catch (const nlohmann::json::exception& e) {
+    return Err(Status::InvalidArgument(std::string("malformed operation: ") + e.what()));
+  }
 }
 
 }  // namespace seglake::meta
