@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 
+#include "proto/cmdline.h"
 #include "proto/encoding.h"
 #include "proto/names.h"
 
@@ -18,11 +19,7 @@ constexpr uint64_t kKiB = 1024;
 constexpr uint64_t kMiB = 1024 * kKiB;
 constexpr uint64_t kGiB = 1024 * kMiB;
 
-struct Flag {
-  std::string_view name;  // without "--"
-  std::string_view env;   // environment twin, or empty
-  bool takes_value;
-};
+using Flag = s3::FlagSpec;
 
 constexpr std::array kFlags = {
     Flag{"endpoint", "", true},
@@ -45,13 +42,6 @@ constexpr std::array kFlags = {
     Flag{"help", "", false},
     Flag{"version", "", false},
 };
-
-const Flag* FindFlag(std::string_view name) {
-  for (const Flag& f : kFlags) {
-    if (f.name == name) return &f;
-  }
-  return nullptr;
-}
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -277,46 +267,16 @@ std::string FormatBytes(uint64_t bytes) {
 
 ArgsAction ParseArgs(const std::vector<std::string>& args, const EnvLookup& env, Options* opts,
                      std::string* error) {
-  std::map<std::string, std::string, std::less<>> values;
-  if (env) {
-    for (const Flag& f : kFlags) {
-      if (f.env.empty()) continue;
-      if (auto v = env(std::string(f.env))) values[std::string(f.name)] = *v;
-    }
-  }
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h") return ArgsAction::kHelp;
-    if (!a.starts_with("--") || a == "--") {
-      *error = "unexpected argument '" + a + "'";
+  s3::FlagValues values;
+  switch (s3::ParseLongFlags(kFlags, args, env, &values, error)) {
+    case s3::FlagParse::kHelp:
+      return ArgsAction::kHelp;
+    case s3::FlagParse::kVersion:
+      return ArgsAction::kVersion;
+    case s3::FlagParse::kUsageError:
       return ArgsAction::kUsageError;
-    }
-    std::string_view body = std::string_view(a).substr(2);
-    const size_t eq = body.find('=');
-    std::string_view name = body.substr(0, eq);
-    const Flag* f = FindFlag(name);
-    if (!f) {
-      *error = "unknown flag --" + std::string(name);
-      return ArgsAction::kUsageError;
-    }
-    if (!f->takes_value) {
-      if (eq != std::string_view::npos) {
-        *error = "flag --" + std::string(name) + " takes no value";
-        return ArgsAction::kUsageError;
-      }
-      if (name == "help") return ArgsAction::kHelp;
-      if (name == "version") return ArgsAction::kVersion;
-      values[std::string(name)] = "1";
-      continue;
-    }
-    if (eq != std::string_view::npos) {
-      values[std::string(name)] = std::string(body.substr(eq + 1));
-    } else if (i + 1 < args.size()) {
-      values[std::string(name)] = args[++i];
-    } else {
-      *error = "flag --" + std::string(name) + " needs a value";
-      return ArgsAction::kUsageError;
-    }
+    case s3::FlagParse::kOk:
+      break;
   }
   auto get = [&](std::string_view name) -> const std::string* {
     auto it = values.find(name);

@@ -3,16 +3,13 @@
 #include <array>
 #include <map>
 
+#include "proto/cmdline.h"
 #include "proto/encoding.h"
 
 namespace seglake::s3d {
 namespace {
 
-struct Flag {
-  std::string_view name;  // without "--"
-  std::string_view env;   // "" for switches
-  bool takes_value;
-};
+using Flag = s3::FlagSpec;
 
 constexpr std::array kFlags = {
     Flag{"listen", "SEGLAKE_LISTEN", true},
@@ -28,13 +25,6 @@ constexpr std::array kFlags = {
     Flag{"help", "", false},
     Flag{"version", "", false},
 };
-
-const Flag* FindFlag(std::string_view name) {
-  for (const Flag& f : kFlags) {
-    if (f.name == name) return &f;
-  }
-  return nullptr;
-}
 
 std::vector<std::string> SplitList(std::string_view s) {
   std::vector<std::string> out;
@@ -75,41 +65,16 @@ bool ParseListen(std::string_view text, std::string* host, int* port) {
 
 FlagAction ParseFlags(const std::vector<std::string>& args, const EnvLookup& env, Config* cfg,
                       std::string* error) {
-  std::map<std::string, std::string, std::less<>> values;
-  for (const Flag& f : kFlags) {
-    if (f.env.empty() || !env) continue;
-    if (auto v = env(std::string(f.env))) values[std::string(f.name)] = *v;
-  }
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h") return FlagAction::kHelp;
-    if (!a.starts_with("--") || a == "--") {
-      *error = "unexpected argument '" + a + "'";
+  s3::FlagValues values;
+  switch (s3::ParseLongFlags(kFlags, args, env, &values, error)) {
+    case s3::FlagParse::kHelp:
+      return FlagAction::kHelp;
+    case s3::FlagParse::kVersion:
+      return FlagAction::kVersion;
+    case s3::FlagParse::kUsageError:
       return FlagAction::kUsageError;
-    }
-    std::string_view body = std::string_view(a).substr(2);
-    const size_t eq = body.find('=');
-    std::string_view name = body.substr(0, eq);
-    const Flag* f = FindFlag(name);
-    if (!f) {
-      *error = "unknown flag --" + std::string(name);
-      return FlagAction::kUsageError;
-    }
-    if (!f->takes_value) {
-      if (eq != std::string_view::npos) {
-        *error = "flag --" + std::string(name) + " takes no value";
-        return FlagAction::kUsageError;
-      }
-      return name == "help" ? FlagAction::kHelp : FlagAction::kVersion;
-    }
-    if (eq != std::string_view::npos) {
-      values[std::string(name)] = std::string(body.substr(eq + 1));
-    } else if (i + 1 < args.size()) {
-      values[std::string(name)] = args[++i];
-    } else {
-      *error = "flag --" + std::string(name) + " needs a value";
-      return FlagAction::kUsageError;
-    }
+    case s3::FlagParse::kOk:
+      break;
   }
 
   auto get = [&](std::string_view name) -> const std::string* {
