@@ -49,6 +49,45 @@ class ObjectReader {
   virtual Result<size_t> ReadAt(uint64_t offset, void* buf, size_t n) = 0;
 };
 
+// A working copy of one object that is edited in place at any offset: the
+// mount's open files. Writes are buffered up to one record and then appended
+// to this process's segment as data extents spliced into the working
+// manifest; nothing is visible to others until Commit(), which writes a new
+// version through the group commit. Memory stays bounded by one record plus
+// the working manifest. Not thread-safe: one caller at a time.
+class FileEditor {
+ public:
+  virtual ~FileEditor() = default;
+  virtual uint64_t size() const = 0;
+  // Content or attributes changed since the base version or the last commit.
+  virtual bool dirty() const = 0;
+  // Bytes written since the last commit (for a dirty-data bound).
+  virtual uint64_t unsaved_bytes() const = 0;
+  // The version this copy started from or last committed (empty etag: none).
+  virtual const ObjectInfo& base() const = 0;
+  virtual const ObjectAttrs& attrs() const = 0;
+  virtual void SetAttrs(const ObjectAttrs& attrs) = 0;
+
+  virtual Status Write(uint64_t offset, const void* data, size_t n) = 0;
+  // Reads up to n bytes at offset (0 at or past the end); holes read as zeros.
+  virtual Result<size_t> Read(uint64_t offset, void* buf, size_t n) = 0;
+  // Cuts or extends (with a hole) to `size`.
+  virtual Status Truncate(uint64_t size) = 0;
+  // Makes [offset, offset+length) within the file a hole; the size stays.
+  virtual Status PunchHole(uint64_t offset, uint64_t length) = 0;
+  // Splices src's bytes [src_offset, src_offset+length) at `offset`, growing
+  // the file if needed, without copying data. src may be this editor.
+  virtual Status CopyFrom(FileEditor* src, uint64_t src_offset, uint64_t offset,
+                          uint64_t length) = 0;
+  // The first offset >= `offset` that holds data (want_data) or is in a hole
+  // (the end of the file counts as a hole). NotFound when there is none or
+  // offset >= size (ENXIO for lseek).
+  virtual Result<uint64_t> Seek(uint64_t offset, bool want_data) = 0;
+  // Writes the working copy as a new version of bucket/key (which may differ
+  // from where it was opened, after a rename) and continues from it.
+  virtual Result<ObjectInfo> Commit(const std::string& bucket, const std::string& key) = 0;
+};
+
 struct PutOptions {
   ObjectAttrs attrs;
   ChecksumSet checksums;
@@ -103,11 +142,22 @@ class Engine {
   virtual Result<ObjectInfo> Copy(const std::string& src_bucket, const std::string& src_key,
                                   const std::string& dst_bucket, const std::string& dst_key,
                                   const CopyOptions& opts) = 0;
+  // A working copy of the current version of bucket/key, or of an empty
+  // object with `attrs` when the key does not exist and create is true.
+  virtual Result<std::unique_ptr<FileEditor>> BeginEdit(const std::string& bucket,
+                                                        const std::string& key, bool create,
+                                                        const ObjectAttrs& attrs = {}) = 0;
   // Renames one key, or (prefix=true) every key under `from` to the same
   // suffix under `to`, in one transaction. Fails with AlreadyExists if a
   // destination exists and !replace.
   virtual Status Rename(const std::string& bucket, const std::string& from, const std::string& to,
                         bool prefix, bool replace) = 0;
+  // Swaps two names in one transaction. `a` names the key `a`, or with a_dir
+  // every key under `a/` (a directory); likewise `b`. Keys under one name
+  // take the other name with the same suffix: file `x` and directory `y`
+  // become directory `x` and file `y`. Both sides must hold a key.
+  virtual Status Exchange(const std::string& bucket, const std::string& a, bool a_dir,
+                          const std::string& b, bool b_dir) = 0;
   virtual Result<ListResult> List(const std::string& bucket, const ListOptions& opts) = 0;
   virtual Result<ListVersionsResult> ListVersions(const std::string& bucket,
                                                   const ListVersionsOptions& opts) = 0;

@@ -85,6 +85,7 @@ struct ListOptions {
   std::string delimiter;
   std::string start_after;  // exclusive; marker / start-after / token
   uint32_t max_keys = 1000;
+  bool with_attrs = false;  // fill ObjectInfo::attrs and checksums (costs a JSON parse each)
 };
 
 struct ListResult {

@@ -226,6 +226,39 @@ Result<ApplyResult> ApplyDelete(Db* db, uint64_t seq, const json& op) {
   return res;
 }
 
+// The current versions of key `from`, or (prefix) of every key under `from`.
+Result<std::vector<VersionRow>> CurrentUnder(Db* db, const std::string& bucket,
+                                             const std::string& from, bool prefix) {
+  std::vector<VersionRow> sources;
+  if (!prefix) {
+    auto v = LoadCurrent(db, bucket, from);
+    if (!v) return Err(v.error());
+    if (*v) sources.push_back(**v);
+    return sources;
+  }
+  std::string end = PrefixEnd(from);
+  auto st = db->Prepare(end.empty() ? "SELECT vrow FROM current WHERE bucket=? AND key>=? "
+                                      "ORDER BY key"
+                                    : "SELECT vrow FROM current WHERE bucket=? AND key>=? AND "
+                                      "key<? ORDER BY key");
+  if (!st) return Err(st.error());
+  st->BindText(1, bucket).BindBlob(2, from);
+  if (!end.empty()) st->BindBlob(3, end);
+  std::vector<int64_t> ids;
+  for (;;) {
+    auto r = st->Step();
+    if (!r) return Err(r.error());
+    if (!*r) break;
+    ids.push_back(st->Int(0));
+  }
+  for (int64_t id : ids) {
+    auto v = LoadVersionById(db, id);
+    if (!v) return Err(v.error());
+    if (*v) sources.push_back(**v);
+  }
+  return sources;
+}
+
 Result<ApplyResult> ApplyRename(Db* db, uint64_t seq, const json& op) {
   auto b = NeedBucket(db, S(op, "b"));
   if (!b) return Err(b.error());
@@ -233,34 +266,10 @@ Result<ApplyResult> ApplyRename(Db* db, uint64_t seq, const json& op) {
   bool prefix = B(op, "prefix"), replace = B(op, "replace");
   uint64_t ns = U(op, "ns");
   if (from == to) return ApplyResult{};
-  std::vector<VersionRow> sources;
-  if (prefix) {
-    std::string end = PrefixEnd(from);
-    auto st = db->Prepare(end.empty() ? "SELECT vrow FROM current WHERE bucket=? AND key>=? "
-                                        "ORDER BY key"
-                                      : "SELECT vrow FROM current WHERE bucket=? AND key>=? AND "
-                                        "key<? ORDER BY key");
-    if (!st) return Err(st.error());
-    st->BindText(1, b->name).BindBlob(2, from);
-    if (!end.empty()) st->BindBlob(3, end);
-    std::vector<int64_t> ids;
-    for (;;) {
-      auto r = st->Step();
-      if (!r) return Err(r.error());
-      if (!*r) break;
-      ids.push_back(st->Int(0));
-    }
-    for (int64_t id : ids) {
-      auto v = LoadVersionById(db, id);
-      if (!v) return Err(v.error());
-      if (*v) sources.push_back(**v);
-    }
-  } else {
-    auto v = LoadCurrent(db, b->name, from);
-    if (!v) return Err(v.error());
-    if (!*v) return Err(NoSuch("NoSuchKey", from));
-    sources.push_back(**v);
-  }
+  auto found = CurrentUnder(db, b->name, from, prefix);
+  if (!found) return Err(found.error());
+  std::vector<VersionRow>& sources = *found;
+  if (!prefix && sources.empty()) return Err(NoSuch("NoSuchKey", from));
   std::set<std::string> src_keys;
   for (auto& s : sources) src_keys.insert(s.key);
   if (!replace) {
@@ -286,6 +295,50 @@ Result<ApplyResult> ApplyRename(Db* db, uint64_t seq, const json& op) {
     if (!o) return Err(o.error());
     res.object = *o;
   }
+  return res;
+}
+
+// Swaps names a and b: each is a key or (dir) every key under name + "/".
+Result<ApplyResult> ApplyExchange(Db* db, uint64_t seq, const json& op) {
+  auto b = NeedBucket(db, S(op, "b"));
+  if (!b) return Err(b.error());
+  std::string na = S(op, "a"), nb = S(op, "bn");
+  bool da = B(op, "ad"), db_ = B(op, "bd");
+  uint64_t ns = U(op, "ns");
+  if (na == nb) return ApplyResult{};
+  auto sa = CurrentUnder(db, b->name, da ? na + "/" : na, da);
+  if (!sa) return Err(sa.error());
+  auto sb = CurrentUnder(db, b->name, db_ ? nb + "/" : nb, db_);
+  if (!sb) return Err(sb.error());
+  if (sa->empty()) return Err(NoSuch("NoSuchKey", na));
+  if (sb->empty()) return Err(NoSuch("NoSuchKey", nb));
+  // One name inside the other (a and a/b) cannot be swapped.
+  auto inside = [](const std::string& x, const std::string& y) {
+    return y.size() > x.size() && y.compare(0, x.size(), x) == 0 && y[x.size()] == '/';
+  };
+  if (inside(na, nb) || inside(nb, na))
+    return Err(Status::InvalidArgument("cannot exchange a name with one inside it"));
+  uint32_t idx = 0;
+  for (auto* side : {&*sa, &*sb})
+    for (auto& s : *side) {
+      auto d = DeleteKey(db, seq, &idx, *b, s.key, ns);
+      if (!d) return Err(d.error());
+    }
+  ApplyResult res;
+  auto move = [&](std::vector<VersionRow>& rows, const std::string& from,
+                  const std::string& to) -> Status {
+    for (auto& s : rows) {
+      VersionRow row = s;
+      row.key = to + s.key.substr(from.size());
+      row.mtime_ns = ns;
+      auto o = PutVersion(db, seq, &idx, *b, std::move(row));
+      if (!o) return o.error();
+      res.object = *o;
+    }
+    return Status::OK();
+  };
+  SEGLAKE_TRY(move(*sa, na, nb));
+  SEGLAKE_TRY(move(*sb, nb, na));
   return res;
 }
 
@@ -549,6 +602,7 @@ Result<ApplyResult> Dispatch(Db* db, uint64_t seq, const json& op) {
   if (t == "put") return ApplyPut(db, seq, op);
   if (t == "del") return ApplyDelete(db, seq, op);
   if (t == "ren") return ApplyRename(db, seq, op);
+  if (t == "xch") return ApplyExchange(db, seq, op);
   if (t == "tag") return ApplyTags(db, seq, op);
   if (t == "mkb") return ApplyCreateBucket(db, seq, op);
   if (t == "rmb") return ApplyDeleteBucket(db, seq, op);

@@ -46,6 +46,10 @@ class EngineImpl final : public Engine {
                           const CopyOptions& opts) override;
   Status Rename(const std::string& bucket, const std::string& from, const std::string& to,
                 bool prefix, bool replace) override;
+  Status Exchange(const std::string& bucket, const std::string& a, bool a_dir,
+                  const std::string& b, bool b_dir) override;
+  Result<std::unique_ptr<FileEditor>> BeginEdit(const std::string& bucket, const std::string& key,
+                                                bool create, const ObjectAttrs& attrs) override;
   Result<ListResult> List(const std::string& bucket, const ListOptions& opts) override;
   Result<ListVersionsResult> ListVersions(const std::string& bucket,
                                           const ListVersionsOptions& opts) override;
@@ -114,5 +118,9 @@ class EngineImpl final : public Engine {
 std::unique_ptr<ObjectWriter> NewObjectWriter(EngineImpl* e, nlohmann::json op_template,
                                               const ChecksumSet& sums);
 std::unique_ptr<ObjectReader> NewObjectReader(EngineImpl* e, ObjectInfo info, Manifest m);
+// Reads `n` bytes at `in` within extent `e` into out; a whole data record is
+// checked against its CRC32C (`what` names the object in the error).
+Status ReadExtent(EngineImpl* e, const Extent& ext, uint64_t in, char* out, size_t n,
+                  const std::string& what);
 
 }  // namespace seglake

@@ -81,7 +81,7 @@ Result<ListResult> EngineImpl::List(const std::string& bucket, const ListOptions
         auto v = meta::LoadVersionById(db.get(), vrow);
         if (!v) return Err(v.error());
         if (*v) {
-          ObjectInfo oi = meta::ToObjectInfo(**v, false);
+          ObjectInfo oi = meta::ToObjectInfo(**v, o.with_attrs);
           oi.is_latest = true;
           res.objects.push_back(std::move(oi));
         }

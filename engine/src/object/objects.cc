@@ -205,6 +205,20 @@ Status EngineImpl::Rename(const std::string& bucket, const std::string& from, co
   return r ? Status::OK() : r.error();
 }
 
+Status EngineImpl::Exchange(const std::string& bucket, const std::string& a, bool a_dir,
+                            const std::string& b, bool b_dir) {
+  SEGLAKE_RETURN_IF_ERROR(CheckKey(a));
+  SEGLAKE_RETURN_IF_ERROR(CheckKey(b));
+  auto r = Commit(json{{"t", "xch"},
+                       {"b", bucket},
+                       {"a", a},
+                       {"ad", a_dir},
+                       {"bn", b},
+                       {"bd", b_dir},
+                       {"ns", env_->NowNanos()}});
+  return r ? Status::OK() : r.error();
+}
+
 Status EngineImpl::SetTags(const std::string& bucket, const std::string& key,
                            const std::string& version_id,
                            const std::map<std::string, std::string>& tags) {

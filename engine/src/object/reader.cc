@@ -27,16 +27,7 @@ class ReaderImpl final : public ObjectReader {
       const Extent& e = ex[i];
       uint64_t in = offset + done - start;
       size_t take = static_cast<size_t>(std::min<uint64_t>(e.length - in, n - done));
-      if (e.is_hole()) {
-        std::memset(out + done, 0, take);
-      } else {
-        auto f = e_->files()->Get(e.segment);
-        if (!f) return Err(f.error());
-        auto r = (*f)->PRead(e.offset + in, out + done, take);
-        if (!r) return Err(r.error());
-        if (*r != take) return Err(Status::Corruption("segment shorter than its extents"));
-        if (in == 0 && take == e.length) SEGLAKE_TRY(CheckRecord(**f, e, out + done));
-      }
+      SEGLAKE_TRY(ReadExtent(e_, e, in, out + done, take, info_.bucket + "/" + info_.key));
       done += take;
       start += e.length;
       ++i;
@@ -45,27 +36,40 @@ class ReaderImpl final : public ObjectReader {
   }
 
  private:
-  // When the extent is exactly one data record, verify its CRC.
-  Status CheckRecord(const File& f, const Extent& e, const char* data) {
-    if (e.offset < record::kHeaderSize) return Status::OK();
-    char hb[record::kHeaderSize];
-    auto r = f.PRead(e.offset - record::kHeaderSize, hb, sizeof hb);
-    if (!r) return r.error();
-    auto h = record::DecodeHeader(std::string_view(hb, *r));
-    if (!h || h->type != record::Type::kData || h->length != e.length) return Status::OK();
-    Status s = record::VerifyPayload(*h, std::string_view(data, e.length));
-    if (!s.ok())
-      return Status::Corruption("data record checksum mismatch in " + info_.bucket + "/" +
-                                info_.key);
-    return Status::OK();
-  }
-
   EngineImpl* e_;
   ObjectInfo info_;
   Manifest m_;
 };
 
+// When the extent is exactly one data record, verify its CRC.
+Status CheckRecord(const File& f, const Extent& e, const char* data, const std::string& what) {
+  if (e.offset < record::kHeaderSize) return Status::OK();
+  char hb[record::kHeaderSize];
+  auto r = f.PRead(e.offset - record::kHeaderSize, hb, sizeof hb);
+  if (!r) return r.error();
+  auto h = record::DecodeHeader(std::string_view(hb, *r));
+  if (!h || h->type != record::Type::kData || h->length != e.length) return Status::OK();
+  Status s = record::VerifyPayload(*h, std::string_view(data, e.length));
+  if (!s.ok()) return Status::Corruption("data record checksum mismatch in " + what);
+  return Status::OK();
+}
+
 }  // namespace
+
+Status ReadExtent(EngineImpl* e, const Extent& ext, uint64_t in, char* out, size_t n,
+                  const std::string& what) {
+  if (ext.is_hole()) {
+    std::memset(out, 0, n);
+    return Status::OK();
+  }
+  auto f = e->files()->Get(ext.segment);
+  if (!f) return f.error();
+  auto r = (*f)->PRead(ext.offset + in, out, n);
+  if (!r) return r.error();
+  if (*r != n) return Status::Corruption("segment shorter than its extents");
+  if (in == 0 && n == ext.length) return CheckRecord(**f, ext, out, what);
+  return Status::OK();
+}
 
 std::unique_ptr<ObjectReader> NewObjectReader(EngineImpl* e, ObjectInfo info, Manifest m) {
   return std::make_unique<ReaderImpl>(e, std::move(info), std::move(m));
