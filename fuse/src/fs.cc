@@ -1,0 +1,1749 @@
+#include "fs.h"
+
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+
+#include "names.h"
+
+namespace seglake::mount {
+namespace {
+
+constexpr fuse_ino_t kRoot = FUSE_ROOT_ID;
+constexpr uint32_t kListPage = 1000;
+constexpr int64_t kBlockSize = 128 << 10;
+
+struct BucketKey {
+  std::string bucket, key;
+};
+
+BucketKey Split(const std::string& path) {
+  size_t slash = path.find('/');
+  if (slash == std::string::npos) return {path, ""};
+  return {path.substr(0, slash), path.substr(slash + 1)};
+}
+
+std::string ParentOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+int Errno(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk:
+      return 0;
+    case Status::Code::kNotFound:
+      return ENOENT;
+    case Status::Code::kAlreadyExists:
+    case Status::Code::kPreconditionFailed:
+      return EEXIST;
+    case Status::Code::kNotEmpty:
+      return ENOTEMPTY;
+    case Status::Code::kInvalidArgument:
+      return EINVAL;
+    case Status::Code::kBusy:
+      return EAGAIN;
+    case Status::Code::kNoSpace:
+      return ENOSPC;
+    case Status::Code::kNotSupported:
+      return EROFS;
+    default:
+      return EIO;
+  }
+}
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+timespec ToTs(int64_t ns) {
+  timespec t;
+  t.tv_sec = ns / 1'000'000'000;
+  t.tv_nsec = ns % 1'000'000'000;
+  return t;
+}
+
+int64_t FromTs(const timespec& t) {
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+// Attributes a new file, directory marker or symlink starts with.
+ObjectAttrs NewAttrs(fuse_req_t req, mode_t mode) {
+  const fuse_ctx* ctx = fuse_req_ctx(req);
+  ObjectAttrs a;
+  a.posix.mode = mode;
+  a.posix.uid = ctx->uid;
+  a.posix.gid = ctx->gid;
+  a.posix.mtime_ns = NowNs();
+  return a;
+}
+
+void Log(const char* what, const std::string& path, const Status& s) {
+  std::fprintf(stderr, "seglake-mount: %s %s: %s\n", what, path.c_str(), s.ToString().c_str());
+}
+
+}  // namespace
+
+struct Fs::Handle {
+  std::shared_ptr<Inode> in;
+  bool writable = false;
+  std::unique_ptr<ObjectReader> reader;  // read-only handles: the version opened
+  std::mutex reader_mu;
+};
+
+struct Fs::DirHandle {
+  struct Entry {
+    std::string name;
+    bool dir = false;
+    ObjectInfo info;  // a file's version (with attributes for readdirplus)
+  };
+  std::string path;
+  std::vector<Entry> page;
+  uint64_t base = 0;  // index of page[0] among the directory's entries
+  std::string after;  // where the next page starts (exclusive)
+  bool loaded = false;
+  bool eof = false;
+  std::mutex mu;
+};
+
+Fs::Fs(std::unique_ptr<Engine> engine, MountOptions opts)
+    : engine_(std::move(engine)),
+      opt_(std::move(opts)),
+      uid_(getuid()),
+      gid_(getgid()),
+      start_ns_(NowNs()) {
+  auto root = std::make_shared<Inode>();
+  root->ino = kRoot;
+  root->dir = true;
+  root->nlookup = 1;
+  inodes_[kRoot] = root;
+  by_path_[""] = kRoot;
+  auto seq = engine_->LastSeq();
+  seen_seq_ = seq ? *seq : 0;
+}
+
+Fs::~Fs() { StopFollower(); }
+
+// ---- inodes ----
+
+std::shared_ptr<Inode> Fs::Get(fuse_ino_t ino) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = inodes_.find(ino);
+  return it == inodes_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<Inode> Fs::Intern(const std::string& path, bool dir, bool lookup) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = by_path_.find(path);
+  std::shared_ptr<Inode> in;
+  if (it != by_path_.end()) {
+    in = inodes_[it->second];
+    if (in->dir != dir && in->opens == 0) {
+      // The name now holds the other kind: a new inode for it.
+      by_path_.erase(it);
+      in = nullptr;
+    } else {
+      in->dir = dir;
+    }
+  }
+  if (!in) {
+    in = std::make_shared<Inode>();
+    in->ino = next_ino_++;
+    in->path = path;
+    in->dir = dir;
+    inodes_[in->ino] = in;
+    by_path_[path] = in->ino;
+  }
+  if (lookup) ++in->nlookup;
+  return in;
+}
+
+void Fs::Forget(fuse_ino_t ino, uint64_t n) {
+  if (ino == kRoot) return;
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = inodes_.find(ino);
+  if (it == inodes_.end()) return;
+  Inode& in = *it->second;
+  in.nlookup = n >= in.nlookup ? 0 : in.nlookup - n;
+  if (in.nlookup == 0 && in.opens == 0) {
+    auto p = by_path_.find(in.path);
+    if (p != by_path_.end() && p->second == ino) by_path_.erase(p);
+    inodes_.erase(it);
+  }
+}
+
+void Fs::Rekey(const std::string& from, const std::string& to, bool subtree) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::pair<std::string, fuse_ino_t>> moved;
+  for (auto it = by_path_.begin(); it != by_path_.end();) {
+    const std::string& p = it->first;
+    bool match = p == from || (subtree && p.size() > from.size() &&
+                               p.compare(0, from.size(), from) == 0 && p[from.size()] == '/');
+    if (match) {
+      moved.emplace_back(to + p.substr(from.size()), it->second);
+      it = by_path_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [p, ino] : moved) {
+    inodes_[ino]->path = p;
+    by_path_[p] = ino;
+  }
+}
+
+void Fs::Drop(const std::string& path) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = by_path_.find(path);
+  if (it == by_path_.end()) return;
+  inodes_[it->second]->unlinked = true;
+  by_path_.erase(it);
+}
+
+// ---- resolving names ----
+
+Result<Fs::Node> Fs::Resolve(const std::string& path) {
+  Node n;
+  if (path.empty()) {
+    n.exists = n.dir = true;
+    return n;
+  }
+  auto [bucket, key] = Split(path);
+  if (key.empty()) {
+    auto b = engine_->GetBucket(bucket);
+    if (!b) {
+      if (b.error().code() == Status::Code::kNotFound) return n;
+      return Err(b.error());
+    }
+    n.exists = n.dir = true;
+    n.info.last_modified_ns = b->created_ns;
+    return n;
+  }
+  // A directory wins over a file of the same name.
+  ListOptions lo;
+  lo.prefix = key + "/";
+  lo.max_keys = 1;
+  lo.with_attrs = true;
+  auto l = engine_->List(bucket, lo);
+  if (!l) {
+    if (l.error().code() == Status::Code::kNotFound) return n;
+    return Err(l.error());
+  }
+  if (!l->objects.empty()) {
+    n.exists = n.dir = true;
+    if (l->objects[0].key == lo.prefix) {
+      n.has_marker = true;
+      n.info = l->objects[0];
+    }
+    return n;
+  }
+  auto h = engine_->Head(bucket, key);
+  if (!h) {
+    if (h.error().code() == Status::Code::kNotFound) return n;
+    return Err(h.error());
+  }
+  n.exists = true;
+  n.info = std::move(*h);
+  return n;
+}
+
+Status Fs::ChildPath(fuse_ino_t parent, const char* name, std::string* path, bool for_create) {
+  auto p = Get(parent);
+  if (!p) return Status::NotFound("parent");
+  if (!p->dir) return Status::InvalidArgument("not a directory").WithDetail("ENOTDIR");
+  std::string_view n(name);
+  if (n.size() > 255) return Status::InvalidArgument("name too long").WithDetail("ENAMETOOLONG");
+  if (!ShowableComponent(n)) {
+    return for_create ? Status::InvalidArgument("name") : Status::NotFound("name");
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  *path = p->path.empty() ? std::string(n) : p->path + "/" + std::string(n);
+  return Status::OK();
+}
+
+namespace {
+// The errno of a ChildPath failure (details carry ENOTDIR/ENAMETOOLONG).
+int PathErrno(const Status& s) {
+  if (s.detail() == "ENOTDIR") return ENOTDIR;
+  if (s.detail() == "ENAMETOOLONG") return ENAMETOOLONG;
+  return Errno(s);
+}
+}  // namespace
+
+struct stat Fs::DirAttr(fuse_ino_t ino, const ObjectInfo* marker) const {
+  struct stat st {};
+  st.st_ino = ino;
+  st.st_mode = S_IFDIR | 0755;
+  st.st_nlink = 1;
+  st.st_uid = uid_;
+  st.st_gid = gid_;
+  int64_t mt = start_ns_;
+  if (marker) {
+    const PosixAttrs& p = marker->attrs.posix;
+    if (p.mode) st.st_mode = S_IFDIR | (*p.mode & 07777);
+    if (p.uid) st.st_uid = *p.uid;
+    if (p.gid) st.st_gid = *p.gid;
+    mt = p.mtime_ns ? *p.mtime_ns : static_cast<int64_t>(marker->last_modified_ns);
+    if (mt == 0) mt = start_ns_;
+  }
+  st.st_mtim = st.st_atim = st.st_ctim = ToTs(mt);
+  if (marker && marker->attrs.posix.atime_ns) st.st_atim = ToTs(*marker->attrs.posix.atime_ns);
+  st.st_blksize = kBlockSize;
+  return st;
+}
+
+struct stat Fs::Attr(const Inode& in, const Node& n) const {
+  if (n.dir)
+    return DirAttr(in.ino,
+                   n.has_marker || in.path.find('/') == std::string::npos ? &n.info : nullptr);
+  struct stat st {};
+  const PosixAttrs& p = n.info.attrs.posix;
+  st.st_ino = in.ino;
+  mode_t mode = S_IFREG | 0644;
+  if (p.symlink_target) mode = S_IFLNK | 0777;
+  if (p.mode) {
+    mode_t type = *p.mode & S_IFMT;
+    if (type != S_IFLNK) type = S_IFREG;
+    mode = type | (*p.mode & 07777);
+  }
+  st.st_mode = mode;
+  st.st_nlink = in.unlinked ? 0 : 1;
+  st.st_uid = p.uid ? *p.uid : uid_;
+  st.st_gid = p.gid ? *p.gid : gid_;
+  st.st_size = static_cast<off_t>(n.info.size);
+  st.st_blocks = static_cast<blkcnt_t>((n.info.size + 511) / 512);
+  st.st_blksize = kBlockSize;
+  int64_t lm = static_cast<int64_t>(n.info.last_modified_ns);
+  if (lm == 0) lm = NowNs();
+  int64_t mt = p.mtime_ns ? *p.mtime_ns : lm;
+  st.st_mtim = ToTs(mt);
+  st.st_atim = ToTs(p.atime_ns ? *p.atime_ns : mt);
+  st.st_ctim = ToTs(std::max(lm, mt));
+  return st;
+}
+
+void Fs::ReplyEntry(fuse_req_t req, const std::string& path, const Node& n) {
+  auto in = Intern(path, n.dir, true);
+  Node cur = n;
+  if (!n.dir) {
+    std::lock_guard<std::mutex> l(in->mu);
+    if (in->editor) {
+      cur.info = in->editor->base();
+      cur.info.size = in->editor->size();
+      cur.info.attrs = in->editor->attrs();
+      if (in->write_mtime_ns) cur.info.attrs.posix.mtime_ns = in->write_mtime_ns;
+    }
+  }
+  fuse_entry_param e{};
+  e.ino = in->ino;
+  e.generation = 1;
+  e.attr = Attr(*in, cur);
+  e.attr_timeout = opt_.attr_timeout;
+  e.entry_timeout = opt_.entry_timeout;
+  fuse_reply_entry(req, &e);
+}
+
+// ---- working copies ----
+
+Status Fs::CommitLocked(Inode& in) {
+  if (!in.editor || !in.editor->dirty()) return Status::OK();
+  std::string path;
+  bool unlinked;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    path = in.path;
+    unlinked = in.unlinked;
+  }
+  if (unlinked) return Status::OK();  // nothing can reach these bytes any more
+  if (in.write_mtime_ns) {
+    ObjectAttrs a = in.editor->attrs();
+    a.posix.mtime_ns = in.write_mtime_ns;
+    in.editor->SetAttrs(a);
+    in.write_mtime_ns = 0;
+  }
+  auto [bucket, key] = Split(path);
+  auto r = in.editor->Commit(bucket, key);
+  if (!r) {
+    Log("commit", path, r.error());
+    return r.error();
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  own_seqs_.insert(r->seq);
+  return Status::OK();
+}
+
+// Runs fn on the file's working copy: the open one, or a temporary one that
+// is committed right after.
+Status Fs::WithEditor(Inode& in, const std::function<Status(FileEditor*)>& fn) {
+  std::lock_guard<std::mutex> l(in.mu);
+  if (in.editor) return fn(in.editor.get());
+  std::string path;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    path = in.path;
+  }
+  auto [bucket, key] = Split(path);
+  auto ed = engine_->BeginEdit(bucket, key, false);
+  if (!ed) return ed.error();
+  SEGLAKE_RETURN_IF_ERROR(fn(ed->get()));
+  if (!(*ed)->dirty()) return Status::OK();
+  auto r = (*ed)->Commit(bucket, key);
+  if (!r) return r.error();
+  std::lock_guard<std::mutex> g(mu_);
+  own_seqs_.insert(r->seq);
+  return Status::OK();
+}
+
+Status Fs::EnsureDirKept(const std::string& dir_path) {
+  auto [bucket, key] = Split(dir_path);
+  if (key.empty()) return Status::OK();
+  ListOptions lo;
+  lo.prefix = key + "/";
+  lo.max_keys = 1;
+  auto l = engine_->List(bucket, lo);
+  if (!l) return l.error();
+  if (!l->objects.empty()) return Status::OK();
+  PutOptions po;
+  po.attrs.posix.mode = S_IFDIR | 0755;
+  po.attrs.posix.mtime_ns = NowNs();
+  po.conditions.if_none_match_any = true;
+  auto r = engine_->Put(bucket, key + "/", "", po);
+  if (!r && r.error().code() != Status::Code::kPreconditionFailed) return r.error();
+  return Status::OK();
+}
+
+Status Fs::CommitUnder(const std::string& path, bool subtree) {
+  std::vector<std::shared_ptr<Inode>> found;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& [p, ino] : by_path_) {
+      bool match = p == path || (subtree && p.size() > path.size() &&
+                                 p.compare(0, path.size(), path) == 0 && p[path.size()] == '/');
+      if (match) found.push_back(inodes_[ino]);
+    }
+  }
+  for (auto& in : found) {
+    std::lock_guard<std::mutex> l(in->mu);
+    SEGLAKE_RETURN_IF_ERROR(CommitLocked(*in));
+  }
+  return Status::OK();
+}
+
+void Fs::FlushAll() {
+  std::vector<std::shared_ptr<Inode>> all;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& [ino, in] : inodes_) all.push_back(in);
+  }
+  for (auto& in : all) {
+    std::lock_guard<std::mutex> l(in->mu);
+    (void)CommitLocked(*in);
+  }
+}
+
+// ---- operations ----
+
+void Fs::Init(fuse_conn_info* conn) {
+  conn->max_write = 1 << 20;
+  if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+  if (conn->capable & FUSE_CAP_EXPORT_SUPPORT) conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
+  if (opt_.writeback_cache && (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
+    conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+  else
+    conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  // Locks are the kernel's, local to this mount (SEMANTICS.md).
+  conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+}
+
+void Fs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  std::string path;
+  Status s = ChildPath(parent, name, &path, false);
+  if (!s.ok()) {
+    fuse_reply_err(req, PathErrno(s));
+    return;
+  }
+  auto n = Resolve(path);
+  if (!n) {
+    fuse_reply_err(req, Errno(n.error()));
+    return;
+  }
+  if (!n->exists) {
+    fuse_entry_param e{};
+    e.ino = 0;  // a negative entry, cached until the follower invalidates it
+    e.entry_timeout = opt_.negative_timeout;
+    fuse_reply_entry(req, &e);
+    return;
+  }
+  ReplyEntry(req, path, *n);
+}
+
+Status Fs::ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in) {
+  Node n;
+  {
+    std::lock_guard<std::mutex> l(in->mu);
+    if (in->editor) {
+      n.exists = true;
+      n.info = in->editor->base();
+      n.info.size = in->editor->size();
+      n.info.attrs = in->editor->attrs();
+      if (in->write_mtime_ns) n.info.attrs.posix.mtime_ns = in->write_mtime_ns;
+      struct stat st = Attr(*in, n);
+      fuse_reply_attr(req, &st, opt_.attr_timeout);
+      return Status::OK();
+    }
+  }
+  std::string path;
+  bool unlinked;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    path = in->path;
+    unlinked = in->unlinked;
+  }
+  if (in->ino == kRoot) {
+    struct stat st = DirAttr(kRoot, nullptr);
+    fuse_reply_attr(req, &st, opt_.attr_timeout);
+    return Status::OK();
+  }
+  if (unlinked) return Status::NotFound(path);
+  auto r = Resolve(path);
+  if (!r) return r.error();
+  if (!r->exists || r->dir != in->dir) return Status::NotFound(path);
+  struct stat st = Attr(*in, *r);
+  fuse_reply_attr(req, &st, opt_.attr_timeout);
+  return Status::OK();
+}
+
+void Fs::GetAttr(fuse_req_t req, fuse_ino_t ino) {
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  Status s = ReplyAttrFor(req, in);
+  if (!s.ok()) fuse_reply_err(req, Errno(s));
+}
+
+namespace {
+void ApplyAttrs(const struct stat* attr, int to_set, ObjectAttrs* a, mode_t type) {
+  PosixAttrs& p = a->posix;
+  if (to_set & FUSE_SET_ATTR_MODE) p.mode = type | (attr->st_mode & 07777);
+  if (to_set & FUSE_SET_ATTR_UID) p.uid = attr->st_uid;
+  if (to_set & FUSE_SET_ATTR_GID) p.gid = attr->st_gid;
+  if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+    p.mtime_ns = NowNs();
+  else if (to_set & FUSE_SET_ATTR_MTIME)
+    p.mtime_ns = FromTs(attr->st_mtim);
+  if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+    p.atime_ns = NowNs();
+  else if (to_set & FUSE_SET_ATTR_ATIME)
+    p.atime_ns = FromTs(attr->st_atim);
+}
+
+constexpr int kAttrBits = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID |
+                          FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_ATIME |
+                          FUSE_SET_ATTR_ATIME_NOW;
+}  // namespace
+
+void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, const struct stat* attr, int to_set) {
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  std::string path;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    path = in->path;
+  }
+  if (in->dir) {
+    if (to_set & FUSE_SET_ATTR_SIZE) {
+      fuse_reply_err(req, EISDIR);
+      return;
+    }
+    auto [bucket, key] = Split(path);
+    if (!key.empty() && (to_set & kAttrBits)) {
+      // A directory's attributes live on its marker, written if missing.
+      auto h = engine_->Head(bucket, key + "/");
+      PutOptions po;
+      if (h) {
+        po.attrs = h->attrs;
+      } else {
+        po.attrs.posix.mode = S_IFDIR | 0755;
+      }
+      ApplyAttrs(attr, to_set, &po.attrs, S_IFDIR);
+      auto r = engine_->Put(bucket, key + "/", "", po);
+      if (!r) {
+        fuse_reply_err(req, Errno(r.error()));
+        return;
+      }
+    }
+    // The root and the buckets have no attributes to keep: changes are ignored.
+    Status s = ReplyAttrFor(req, in);
+    if (!s.ok()) fuse_reply_err(req, Errno(s));
+    return;
+  }
+  Status s = Status::OK();
+  {
+    // Lock the inode while deciding whether its working copy is open.
+    std::unique_lock<std::mutex> l(in->mu);
+    bool open_copy = static_cast<bool>(in->editor);
+    l.unlock();
+    auto fn = [&](FileEditor* ed) -> Status {
+      if (to_set & FUSE_SET_ATTR_SIZE) {
+        SEGLAKE_RETURN_IF_ERROR(ed->Truncate(static_cast<uint64_t>(attr->st_size)));
+        if (!(to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW))) {
+          ObjectAttrs a = ed->attrs();
+          a.posix.mtime_ns = NowNs();
+          ed->SetAttrs(a);
+        }
+      }
+      if (to_set & kAttrBits) {
+        ObjectAttrs a = ed->attrs();
+        mode_t type = (a.posix.mode && (*a.posix.mode & S_IFMT) == S_IFLNK) ? S_IFLNK : S_IFREG;
+        if (!a.posix.mode && a.posix.symlink_target) type = S_IFLNK;
+        ApplyAttrs(attr, to_set, &a, type);
+        ed->SetAttrs(a);
+      }
+      return Status::OK();
+    };
+    if (open_copy) {
+      std::lock_guard<std::mutex> g(in->mu);
+      if (in->editor) {
+        s = fn(in->editor.get());
+        if (s.ok() && (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)))
+          in->write_mtime_ns = 0;  // an explicit time wins over the last write's
+      } else {
+        open_copy = false;
+      }
+    }
+    if (!open_copy && s.ok()) s = WithEditor(*in, fn);
+  }
+  if (!s.ok()) {
+    fuse_reply_err(req, Errno(s));
+    return;
+  }
+  s = ReplyAttrFor(req, in);
+  if (!s.ok()) fuse_reply_err(req, Errno(s));
+}
+
+void Fs::ReadLink(fuse_req_t req, fuse_ino_t ino) {
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  std::string path;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    path = in->path;
+  }
+  auto n = Resolve(path);
+  if (!n || !n->exists || n->dir) {
+    fuse_reply_err(req, n ? EINVAL : Errno(n.error()));
+    return;
+  }
+  if (n->info.attrs.posix.symlink_target) {
+    fuse_reply_readlink(req, n->info.attrs.posix.symlink_target->c_str());
+    return;
+  }
+  auto [bucket, key] = Split(path);
+  auto body = engine_->ReadAll(bucket, key);
+  if (!body) {
+    fuse_reply_err(req, Errno(body.error()));
+    return;
+  }
+  fuse_reply_readlink(req, body->c_str());
+}
+
+void Fs::MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  if (parent == kRoot) {
+    if (std::strlen(name) > 255) {
+      fuse_reply_err(req, ENAMETOOLONG);
+      return;
+    }
+    if (!ValidBucketName(name)) {
+      fuse_reply_err(req, EINVAL);
+      return;
+    }
+    Status s = engine_->CreateBucket(name, "us-east-1");
+    if (!s.ok()) {
+      fuse_reply_err(req, Errno(s));
+      return;
+    }
+    Node n;
+    n.exists = n.dir = true;
+    n.info.last_modified_ns = static_cast<uint64_t>(NowNs());
+    ReplyEntry(req, name, n);
+    return;
+  }
+  std::string path;
+  Status s = ChildPath(parent, name, &path, true);
+  if (!s.ok()) {
+    fuse_reply_err(req, PathErrno(s));
+    return;
+  }
+  auto cur = Resolve(path);
+  if (!cur) {
+    fuse_reply_err(req, Errno(cur.error()));
+    return;
+  }
+  if (cur->exists) {
+    fuse_reply_err(req, EEXIST);
+    return;
+  }
+  auto [bucket, key] = Split(path);
+  PutOptions po;
+  po.attrs = NewAttrs(req, S_IFDIR | (mode & 07777));
+  po.conditions.if_none_match_any = true;
+  auto r = engine_->Put(bucket, key + "/", "", po);
+  if (!r) {
+    fuse_reply_err(req, Errno(r.error()));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    own_seqs_.insert(r->seq);
+  }
+  Node n;
+  n.exists = n.dir = n.has_marker = true;
+  n.info = *r;
+  ReplyEntry(req, path, n);
+}
+
+void Fs::MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  if (!S_ISREG(mode)) {
+    fuse_reply_err(req, EPERM);  // no devices, FIFOs or sockets
+    return;
+  }
+  fuse_file_info fi{};
+  fi.flags = O_CREAT | O_EXCL | O_RDONLY;
+  Create(req, parent, name, mode, &fi);
+}
+
+void Fs::Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  std::string path;
+  Status s = ChildPath(parent, name, &path, false);
+  if (!s.ok() || parent == kRoot) {
+    fuse_reply_err(req, parent == kRoot ? EPERM : PathErrno(s));
+    return;
+  }
+  auto n = Resolve(path);
+  if (!n) {
+    fuse_reply_err(req, Errno(n.error()));
+    return;
+  }
+  if (!n->exists) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (n->dir) {
+    fuse_reply_err(req, EISDIR);
+    return;
+  }
+  auto [bucket, key] = Split(path);
+  auto d = engine_->Delete(bucket, key);
+  if (!d) {
+    fuse_reply_err(req, Errno(d.error()));
+    return;
+  }
+  Drop(path);
+  s = EnsureDirKept(ParentOf(path));
+  if (!s.ok()) Log("keep directory", ParentOf(path), s);
+  fuse_reply_err(req, 0);
+}
+
+void Fs::RmDir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (parent == kRoot) {
+    Status s = engine_->DeleteBucket(name);
+    if (s.ok()) Drop(name);
+    fuse_reply_err(req, Errno(s));
+    return;
+  }
+  std::string path;
+  Status s = ChildPath(parent, name, &path, false);
+  if (!s.ok()) {
+    fuse_reply_err(req, PathErrno(s));
+    return;
+  }
+  auto n = Resolve(path);
+  if (!n) {
+    fuse_reply_err(req, Errno(n.error()));
+    return;
+  }
+  if (!n->exists) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (!n->dir) {
+    fuse_reply_err(req, ENOTDIR);
+    return;
+  }
+  auto [bucket, key] = Split(path);
+  ListOptions lo;
+  lo.prefix = key + "/";
+  lo.max_keys = 2;
+  auto l = engine_->List(bucket, lo);
+  if (!l) {
+    fuse_reply_err(req, Errno(l.error()));
+    return;
+  }
+  for (const ObjectInfo& o : l->objects) {
+    if (o.key != lo.prefix) {
+      fuse_reply_err(req, ENOTEMPTY);
+      return;
+    }
+  }
+  if (n->has_marker) {
+    auto d = engine_->Delete(bucket, lo.prefix);
+    if (!d) {
+      fuse_reply_err(req, Errno(d.error()));
+      return;
+    }
+  }
+  Drop(path);
+  s = EnsureDirKept(ParentOf(path));
+  if (!s.ok()) Log("keep directory", ParentOf(path), s);
+  fuse_reply_err(req, 0);
+}
+
+void Fs::Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
+  std::string path;
+  Status s = ChildPath(parent, name, &path, true);
+  if (!s.ok() || parent == kRoot) {
+    fuse_reply_err(req, parent == kRoot ? EPERM : PathErrno(s));
+    return;
+  }
+  auto cur = Resolve(path);
+  if (!cur) {
+    fuse_reply_err(req, Errno(cur.error()));
+    return;
+  }
+  if (cur->exists) {
+    fuse_reply_err(req, EEXIST);
+    return;
+  }
+  auto [bucket, key] = Split(path);
+  PutOptions po;
+  po.attrs = NewAttrs(req, S_IFLNK | 0777);
+  po.attrs.posix.symlink_target = link;
+  po.conditions.if_none_match_any = true;
+  auto r = engine_->Put(bucket, key, link, po);
+  if (!r) {
+    fuse_reply_err(req, Errno(r.error()));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    own_seqs_.insert(r->seq);
+  }
+  Node n;
+  n.exists = true;
+  n.info = *r;
+  ReplyEntry(req, path, n);
+}
+
+void Fs::Link(fuse_req_t req) { fuse_reply_err(req, EPERM); }
+
+void Fs::Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+                const char* newname, unsigned flags) {
+  if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  if (parent == kRoot || newparent == kRoot) {
+    fuse_reply_err(req, EPERM);  // buckets are not renamed
+    return;
+  }
+  std::string src, dst;
+  Status s = ChildPath(parent, name, &src, false);
+  if (s.ok()) s = ChildPath(newparent, newname, &dst, true);
+  if (!s.ok()) {
+    fuse_reply_err(req, PathErrno(s));
+    return;
+  }
+  auto [bucket, ks] = Split(src);
+  auto [dbucket, kd] = Split(dst);
+  if (bucket != dbucket) {
+    fuse_reply_err(req, EXDEV);
+    return;
+  }
+  auto sn = Resolve(src);
+  auto dn = sn ? Resolve(dst) : Result<Node>(Err(sn.error()));
+  if (!dn) {
+    fuse_reply_err(req, Errno(dn.error()));
+    return;
+  }
+  if (!sn->exists) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (src == dst) {
+    fuse_reply_err(req, 0);
+    return;
+  }
+  if (flags & RENAME_EXCHANGE) {
+    if (!dn->exists) {
+      fuse_reply_err(req, ENOENT);
+      return;
+    }
+    s = CommitUnder(src, sn->dir);
+    if (s.ok()) s = CommitUnder(dst, dn->dir);
+    if (s.ok()) s = engine_->Exchange(bucket, ks, sn->dir, kd, dn->dir);
+    if (!s.ok()) {
+      fuse_reply_err(req, Errno(s));
+      return;
+    }
+    const std::string tmp = std::string("\x01") + "exchange";
+    Rekey(src, tmp, sn->dir);
+    Rekey(dst, src, dn->dir);
+    Rekey(tmp, dst, sn->dir);
+    fuse_reply_err(req, 0);
+    return;
+  }
+  if (dn->exists) {
+    if (flags & RENAME_NOREPLACE) {
+      fuse_reply_err(req, EEXIST);
+      return;
+    }
+    if (sn->dir && !dn->dir) {
+      fuse_reply_err(req, ENOTDIR);
+      return;
+    }
+    if (!sn->dir && dn->dir) {
+      fuse_reply_err(req, EISDIR);
+      return;
+    }
+    if (dn->dir) {
+      ListOptions lo;
+      lo.prefix = kd + "/";
+      lo.max_keys = 2;
+      auto l = engine_->List(bucket, lo);
+      if (!l) {
+        fuse_reply_err(req, Errno(l.error()));
+        return;
+      }
+      for (const ObjectInfo& o : l->objects)
+        if (o.key != lo.prefix) {
+          fuse_reply_err(req, ENOTEMPTY);
+          return;
+        }
+    }
+  }
+  s = CommitUnder(src, sn->dir);
+  if (s.ok()) {
+    s = sn->dir ? engine_->Rename(bucket, ks + "/", kd + "/", true, true)
+                : engine_->Rename(bucket, ks, kd, false, !(flags & RENAME_NOREPLACE));
+  }
+  if (!s.ok()) {
+    fuse_reply_err(req, Errno(s));
+    return;
+  }
+  if (dn->exists) Drop(dst);
+  Rekey(src, dst, sn->dir);
+  s = EnsureDirKept(ParentOf(src));
+  if (!s.ok()) Log("keep directory", ParentOf(src), s);
+  fuse_reply_err(req, 0);
+}
+
+void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (in->dir) {
+    fuse_reply_err(req, EISDIR);
+    return;
+  }
+  std::string path;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    path = in->path;
+  }
+  auto [bucket, key] = Split(path);
+  auto h = std::make_unique<Handle>();
+  h->in = in;
+  h->writable = (fi->flags & O_ACCMODE) != O_RDONLY;
+  {
+    std::lock_guard<std::mutex> l(in->mu);
+    if (h->writable) {
+      if (!in->editor) {
+        auto ed = engine_->BeginEdit(bucket, key, false);
+        if (!ed) {
+          fuse_reply_err(req, Errno(ed.error()));
+          return;
+        }
+        in->editor = std::move(*ed);
+      }
+      if (fi->flags & O_TRUNC) {
+        Status s = in->editor->Truncate(0);
+        if (!s.ok()) {
+          fuse_reply_err(req, Errno(s));
+          return;
+        }
+        in->write_mtime_ns = NowNs();
+      }
+      ++in->writers;
+    } else if (!in->editor) {
+      auto r = engine_->OpenRead(bucket, key);
+      if (!r) {
+        fuse_reply_err(req, Errno(r.error()));
+        return;
+      }
+      h->reader = std::move(*r);
+      const std::string& v = h->reader->info().version_id + h->reader->info().etag;
+      fi->keep_cache = v == in->opened_version;
+      in->opened_version = v;
+    }
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    ++in->opens;
+  }
+  fi->fh = reinterpret_cast<uint64_t>(h.release());
+  fuse_reply_open(req, fi);
+}
+
+void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+                fuse_file_info* fi) {
+  std::string path;
+  Status s = ChildPath(parent, name, &path, true);
+  if (!s.ok() || parent == kRoot) {
+    fuse_reply_err(req, parent == kRoot ? EPERM : PathErrno(s));
+    return;
+  }
+  auto cur = Resolve(path);
+  if (!cur) {
+    fuse_reply_err(req, Errno(cur.error()));
+    return;
+  }
+  std::shared_ptr<Inode> in;
+  if (cur->exists) {
+    if (cur->dir) {
+      fuse_reply_err(req, EISDIR);
+      return;
+    }
+    if (fi->flags & O_EXCL) {
+      fuse_reply_err(req, EEXIST);
+      return;
+    }
+    in = Intern(path, false, true);
+  } else {
+    auto [bucket, key] = Split(path);
+    auto ed = engine_->BeginEdit(bucket, key, true, NewAttrs(req, S_IFREG | (mode & 07777)));
+    if (!ed) {
+      fuse_reply_err(req, Errno(ed.error()));
+      return;
+    }
+    // The new file is an empty object at once: other processes and S3 see it.
+    auto r = (*ed)->Commit(bucket, key);
+    if (!r) {
+      fuse_reply_err(req, Errno(r.error()));
+      return;
+    }
+    in = Intern(path, false, true);
+    std::lock_guard<std::mutex> l(mu_);
+    own_seqs_.insert(r->seq);
+    in->unlinked = false;
+    std::lock_guard<std::mutex> g(in->mu);
+    if (!in->editor) in->editor = std::move(*ed);
+  }
+  // Open it; the lookup counted above stands for the entry replied below.
+  auto h = std::make_unique<Handle>();
+  h->in = in;
+  h->writable = (fi->flags & O_ACCMODE) != O_RDONLY;
+  fuse_entry_param e{};
+  {
+    std::lock_guard<std::mutex> l(in->mu);
+    auto [bucket, key] = Split(path);
+    if (h->writable && !in->editor) {
+      auto ed = engine_->BeginEdit(bucket, key, false);
+      if (!ed) {
+        Forget(in->ino, 1);
+        fuse_reply_err(req, Errno(ed.error()));
+        return;
+      }
+      in->editor = std::move(*ed);
+    }
+    if (h->writable) {
+      if ((fi->flags & O_TRUNC) && in->editor->size() > 0) {
+        s = in->editor->Truncate(0);
+        in->write_mtime_ns = NowNs();
+      }
+      ++in->writers;
+    } else if (!in->editor) {
+      auto r = engine_->OpenRead(bucket, key);
+      if (r) h->reader = std::move(*r);
+    }
+    Node n;
+    n.exists = true;
+    if (in->editor) {
+      n.info = in->editor->base();
+      n.info.size = in->editor->size();
+      n.info.attrs = in->editor->attrs();
+    } else if (h->reader) {
+      n.info = h->reader->info();
+    } else {
+      n.info = cur->info;
+    }
+    e.attr = Attr(*in, n);
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    ++in->opens;
+  }
+  e.ino = in->ino;
+  e.generation = 1;
+  e.attr_timeout = opt_.attr_timeout;
+  e.entry_timeout = opt_.entry_timeout;
+  fi->fh = reinterpret_cast<uint64_t>(h.release());
+  fuse_reply_create(req, &e, fi);
+}
+
+void Fs::Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+  auto* h = reinterpret_cast<Handle*>(fi->fh);
+  std::string buf(size, '\0');
+  Result<size_t> n = size_t{0};
+  {
+    std::unique_lock<std::mutex> l(h->in->mu);
+    if (h->in->editor) {
+      n = h->in->editor->Read(static_cast<uint64_t>(off), buf.data(), size);
+    } else {
+      l.unlock();
+      std::lock_guard<std::mutex> g(h->reader_mu);
+      if (!h->reader) {
+        // Opened while another handle was writing: read what it committed.
+        std::string path;
+        {
+          std::lock_guard<std::mutex> m(mu_);
+          path = h->in->path;
+        }
+        auto [bucket, key] = Split(path);
+        auto r = engine_->OpenRead(bucket, key);
+        if (!r) {
+          fuse_reply_err(req, Errno(r.error()));
+          return;
+        }
+        h->reader = std::move(*r);
+      }
+      n = h->reader->ReadAt(static_cast<uint64_t>(off), buf.data(), size);
+    }
+  }
+  if (!n) {
+    Log("read", h->in->path, n.error());
+    fuse_reply_err(req, EIO);
+    return;
+  }
+  fuse_reply_buf(req, buf.data(), *n);
+}
+
+void Fs::Write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
+               fuse_file_info* fi) {
+  auto* h = reinterpret_cast<Handle*>(fi->fh);
+  Inode& in = *h->in;
+  std::lock_guard<std::mutex> l(in.mu);
+  if (!in.editor || !h->writable) {
+    fuse_reply_err(req, EBADF);
+    return;
+  }
+  Status s = in.editor->Write(static_cast<uint64_t>(off), buf, size);
+  if (s.ok()) {
+    in.write_mtime_ns = NowNs();
+    if (in.editor->unsaved_bytes() >= opt_.dirty_bytes) s = CommitLocked(in);
+  }
+  if (!s.ok()) {
+    fuse_reply_err(req, Errno(s));
+    return;
+  }
+  fuse_reply_write(req, size);
+}
+
+void Fs::Flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  auto* h = reinterpret_cast<Handle*>(fi->fh);
+  if (!h->writable) {
+    fuse_reply_err(req, 0);
+    return;
+  }
+  std::lock_guard<std::mutex> l(h->in->mu);
+  fuse_reply_err(req, Errno(CommitLocked(*h->in)));
+}
+
+void Fs::Fsync(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  auto* h = reinterpret_cast<Handle*>(fi->fh);
+  std::lock_guard<std::mutex> l(h->in->mu);
+  fuse_reply_err(req, Errno(CommitLocked(*h->in)));
+}
+
+void Fs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  std::unique_ptr<Handle> h(reinterpret_cast<Handle*>(fi->fh));
+  if (h->writable) {
+    std::lock_guard<std::mutex> l(h->in->mu);
+    Status s = CommitLocked(*h->in);
+    if (!s.ok()) Log("commit at release", h->in->path, s);
+    if (--h->in->writers == 0) h->in->editor.reset();
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    --h->in->opens;
+  }
+  h.reset();
+  Forget(ino, 0);  // drops the inode if the kernel forgot it while open
+  fuse_reply_err(req, 0);
+}
+
+// ---- directories ----
+
+void Fs::OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (!in->dir) {
+    fuse_reply_err(req, ENOTDIR);
+    return;
+  }
+  auto h = std::make_unique<DirHandle>();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    h->path = in->path;
+  }
+  fi->fh = reinterpret_cast<uint64_t>(h.release());
+  fuse_reply_open(req, fi);
+}
+
+void Fs::ReleaseDir(fuse_req_t req, fuse_file_info* fi) {
+  delete reinterpret_cast<DirHandle*>(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+namespace {
+// Loads the next page of a directory into h->page (possibly empty while not
+// at the end, when every key of a page is hidden).
+Status LoadPage(Engine* engine, Fs::DirHandle* h, bool with_attrs);
+}  // namespace
+
+void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi,
+                 bool plus) {
+  auto* h = reinterpret_cast<DirHandle*>(fi->fh);
+  std::lock_guard<std::mutex> l(h->mu);
+  std::string out(size, '\0');
+  size_t used = 0;
+  uint64_t i = static_cast<uint64_t>(off);
+  auto restart = [&]() {
+    h->page.clear();
+    h->base = 0;
+    h->after.clear();
+    h->eof = false;
+    h->loaded = false;
+  };
+  if (i == 0) restart();
+  for (;;) {
+    std::string name;
+    struct stat st {};
+    bool entry_dir = false;
+    const DirHandle::Entry* ent = nullptr;
+    if (i < 2) {
+      name = i == 0 ? "." : "..";
+      st.st_ino = i == 0 ? ino : kRoot;
+      st.st_mode = S_IFDIR;
+    } else {
+      uint64_t k = i - 2;
+      if (k < h->base) {
+        restart();
+        continue;
+      }
+      if (k >= h->base + h->page.size()) {
+        if (h->eof) break;
+        if (h->loaded) h->base += h->page.size();
+        Status s = LoadPage(engine_.get(), h, plus);
+        if (!s.ok()) {
+          if (used == 0) {
+            fuse_reply_err(req, Errno(s));
+            return;
+          }
+          break;
+        }
+        h->loaded = true;
+        continue;
+      }
+      ent = &h->page[k - h->base];
+      name = ent->name;
+      entry_dir = ent->dir;
+    }
+    size_t room = size - used;
+    if (!plus) {
+      if (ent) st.st_mode = entry_dir ? S_IFDIR : S_IFREG;
+      if (ent && !entry_dir && ent->info.attrs.posix.mode &&
+          (*ent->info.attrs.posix.mode & S_IFMT) == S_IFLNK)
+        st.st_mode = S_IFLNK;
+      size_t need = fuse_add_direntry(req, out.data() + used, room, name.c_str(), &st,
+                                      static_cast<off_t>(i + 1));
+      if (need > room) break;
+      used += need;
+    } else {
+      size_t need = fuse_add_direntry_plus(req, nullptr, 0, name.c_str(), nullptr, 0);
+      if (need > room) break;
+      fuse_entry_param e{};
+      if (!ent) {
+        e.attr = st;
+        e.ino = 0;
+        e.attr.st_ino = st.st_ino;
+      } else {
+        std::string child = h->path.empty() ? name : h->path + "/" + name;
+        Node n;
+        n.exists = true;
+        n.dir = entry_dir;
+        if (entry_dir && !h->path.empty()) {
+          auto [bucket, key] = Split(child);
+          auto m = engine_->Head(bucket, key + "/");
+          if (m) {
+            n.has_marker = true;
+            n.info = std::move(*m);
+          }
+        } else {
+          n.info = ent->info;
+        }
+        auto in = Intern(child, entry_dir, true);
+        if (!entry_dir) {
+          std::lock_guard<std::mutex> g(in->mu);
+          if (in->editor) {
+            n.info.size = in->editor->size();
+            n.info.attrs = in->editor->attrs();
+          }
+        }
+        e.ino = in->ino;
+        e.generation = 1;
+        e.attr = Attr(*in, n);
+        e.attr_timeout = opt_.attr_timeout;
+        e.entry_timeout = opt_.entry_timeout;
+      }
+      fuse_add_direntry_plus(req, out.data() + used, room, name.c_str(), &e,
+                             static_cast<off_t>(i + 1));
+      used += need;
+    }
+    ++i;
+  }
+  fuse_reply_buf(req, out.data(), used);
+}
+
+namespace {
+Status LoadPage(Engine* engine, Fs::DirHandle* h, bool with_attrs) {
+  h->page.clear();
+  if (h->path.empty()) {
+    auto b = engine->ListBuckets();
+    if (!b) return b.error();
+    for (const BucketInfo& x : *b) {
+      Fs::DirHandle::Entry e;
+      e.name = x.name;
+      e.dir = true;
+      e.info.last_modified_ns = x.created_ns;
+      h->page.push_back(std::move(e));
+    }
+    h->eof = true;
+    return Status::OK();
+  }
+  auto [bucket, key] = Split(h->path);
+  ListOptions lo;
+  lo.prefix = key.empty() ? std::string() : key + "/";
+  lo.delimiter = "/";
+  lo.start_after = h->after;
+  lo.max_keys = kListPage;
+  lo.with_attrs = true;
+  (void)with_attrs;
+  auto r = engine->List(bucket, lo);
+  if (!r) return r.error();
+  // Merge files and directories in key order; a directory hides a file of
+  // the same name.
+  std::set<std::string> dirs;
+  for (const std::string& cp : r->common_prefixes) {
+    std::string name = cp.substr(lo.prefix.size(), cp.size() - lo.prefix.size() - 1);
+    if (ShowableComponent(name)) dirs.insert(name);
+  }
+  auto dir_at = dirs.begin();
+  for (ObjectInfo& o : r->objects) {
+    if (o.key.size() <= lo.prefix.size()) continue;  // this directory's own marker
+    std::string name = o.key.substr(lo.prefix.size());
+    if (!ShowableComponent(name) || dirs.count(name)) continue;
+    if (r->truncated && &o == &r->objects.back()) {
+      // Its directory twin may start the next page.
+      ListOptions twin;
+      twin.prefix = o.key + "/";
+      twin.max_keys = 1;
+      auto t = engine->List(bucket, twin);
+      if (t && !t->objects.empty()) continue;
+    }
+    while (dir_at != dirs.end() && *dir_at < name) {
+      h->page.push_back(Fs::DirHandle::Entry{*dir_at, true, {}});
+      ++dir_at;
+    }
+    h->page.push_back(Fs::DirHandle::Entry{name, false, std::move(o)});
+  }
+  for (; dir_at != dirs.end(); ++dir_at) h->page.push_back(Fs::DirHandle::Entry{*dir_at, true, {}});
+  if (r->truncated) {
+    h->after = r->next_marker;
+  } else {
+    h->eof = true;
+  }
+  return Status::OK();
+}
+}  // namespace
+
+// ---- the rest ----
+
+void Fs::StatFs(fuse_req_t req) {
+  struct statvfs sv {};
+  if (statvfs(opt_.data_dir.c_str(), &sv) != 0) {
+    fuse_reply_err(req, errno);
+    return;
+  }
+  sv.f_namemax = 255;
+  fuse_reply_statfs(req, &sv);
+}
+
+Result<std::map<std::string, std::string>> Fs::Xattrs(Inode& in) {
+  {
+    std::lock_guard<std::mutex> l(in.mu);
+    if (in.editor) return in.editor->attrs().user_meta;
+  }
+  std::string path;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    path = in.path;
+  }
+  auto n = Resolve(path);
+  if (!n) return Err(n.error());
+  if (!n->exists) return Err(Status::NotFound(path));
+  return n->info.attrs.user_meta;
+}
+
+Status Fs::EditAttrs(Inode& in, const std::function<Status(ObjectAttrs*)>& fn) {
+  std::string path;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    path = in.path;
+  }
+  auto [bucket, key] = Split(path);
+  if (key.empty()) return Status::NotSupported("buckets have no attributes").WithDetail("ENOTSUP");
+  if (in.dir) {
+    auto h = engine_->Head(bucket, key + "/");
+    PutOptions po;
+    if (h) {
+      po.attrs = h->attrs;
+    } else {
+      po.attrs.posix.mode = S_IFDIR | 0755;
+    }
+    SEGLAKE_RETURN_IF_ERROR(fn(&po.attrs));
+    auto r = engine_->Put(bucket, key + "/", "", po);
+    return r ? Status::OK() : r.error();
+  }
+  return WithEditor(in, [&](FileEditor* ed) -> Status {
+    ObjectAttrs a = ed->attrs();
+    SEGLAKE_RETURN_IF_ERROR(fn(&a));
+    ed->SetAttrs(a);
+    return Status::OK();
+  });
+}
+
+namespace {
+int XattrErrno(const Status& s) {
+  if (s.detail() == "ENOTSUP") return ENOTSUP;
+  if (s.detail() == "ENODATA") return ENODATA;
+  if (s.detail() == "EPERM") return EPERM;
+  return Errno(s);
+}
+constexpr std::string_view kUser = "user.";
+}  // namespace
+
+void Fs::SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
+                  int flags) {
+  std::string_view n(name);
+  if (n.substr(0, kUser.size()) != kUser) {
+    fuse_reply_err(req, ENOTSUP);
+    return;
+  }
+  std::string k(n.substr(kUser.size()));
+  std::string v(value, size);
+  if (ReservedXattrName(k)) {
+    fuse_reply_err(req, EPERM);
+    return;
+  }
+  if (!ValidXattrName(k) || !ValidXattrValue(v)) {
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  Status s = EditAttrs(*in, [&](ObjectAttrs* a) -> Status {
+    bool has = a->user_meta.count(k) > 0;
+    if ((flags & XATTR_CREATE) && has) return Status::AlreadyExists(k);
+    if ((flags & XATTR_REPLACE) && !has) return Status::NotFound(k).WithDetail("ENODATA");
+    a->user_meta[k] = v;
+    return Status::OK();
+  });
+  fuse_reply_err(req, XattrErrno(s));
+}
+
+void Fs::GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  std::string_view n(name);
+  if (n.substr(0, kUser.size()) != kUser) {
+    fuse_reply_err(req, ENODATA);
+    return;
+  }
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  auto x = Xattrs(*in);
+  if (!x) {
+    fuse_reply_err(req, Errno(x.error()));
+    return;
+  }
+  auto it = x->find(std::string(n.substr(kUser.size())));
+  if (it == x->end()) {
+    fuse_reply_err(req, ENODATA);
+    return;
+  }
+  if (size == 0) {
+    fuse_reply_xattr(req, it->second.size());
+  } else if (size < it->second.size()) {
+    fuse_reply_err(req, ERANGE);
+  } else {
+    fuse_reply_buf(req, it->second.data(), it->second.size());
+  }
+}
+
+void Fs::ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  std::string names;
+  if (!in->path.empty() && in->path.find('/') != std::string::npos) {
+    auto x = Xattrs(*in);
+    if (!x && !in->dir) {
+      fuse_reply_err(req, Errno(x.error()));
+      return;
+    }
+    if (x)
+      for (auto& [k, v] : *x) names += std::string(kUser) + k + '\0';
+  }
+  if (size == 0) {
+    fuse_reply_xattr(req, names.size());
+  } else if (size < names.size()) {
+    fuse_reply_err(req, ERANGE);
+  } else {
+    fuse_reply_buf(req, names.data(), names.size());
+  }
+}
+
+void Fs::RemoveXattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  std::string_view n(name);
+  if (n.substr(0, kUser.size()) != kUser) {
+    fuse_reply_err(req, ENOTSUP);
+    return;
+  }
+  std::string k(n.substr(kUser.size()));
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  Status s = EditAttrs(*in, [&](ObjectAttrs* a) -> Status {
+    if (!a->user_meta.erase(k)) return Status::NotFound(k).WithDetail("ENODATA");
+    return Status::OK();
+  });
+  fuse_reply_err(req, XattrErrno(s));
+}
+
+void Fs::Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len) {
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (off < 0 || len <= 0) {
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  uint64_t o = static_cast<uint64_t>(off), n = static_cast<uint64_t>(len);
+  Status s;
+  if (mode == 0) {
+    s = WithEditor(*in, [&](FileEditor* ed) {
+      return o + n > ed->size() ? ed->Truncate(o + n) : Status::OK();
+    });
+  } else if (mode == FALLOC_FL_KEEP_SIZE) {
+    s = Status::OK();  // space is not reserved ahead; writes allocate it
+  } else if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
+    s = WithEditor(*in, [&](FileEditor* ed) { return ed->PunchHole(o, n); });
+  } else {
+    fuse_reply_err(req, EOPNOTSUPP);
+    return;
+  }
+  fuse_reply_err(req, Errno(s));
+}
+
+void Fs::CopyFileRange(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, fuse_ino_t ino_out,
+                       off_t off_out, size_t len) {
+  auto src = Get(ino_in);
+  auto dst = Get(ino_out);
+  if (!src || !dst) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (src->dir || dst->dir) {
+    fuse_reply_err(req, EISDIR);
+    return;
+  }
+  uint64_t copied = 0;
+  auto run = [&](FileEditor* from, FileEditor* to) -> Status {
+    uint64_t so = static_cast<uint64_t>(off_in);
+    copied = so >= from->size() ? 0 : std::min<uint64_t>(len, from->size() - so);
+    return to->CopyFrom(from, so, static_cast<uint64_t>(off_out), copied);
+  };
+  Status s;
+  if (src == dst) {
+    std::lock_guard<std::mutex> l(dst->mu);
+    if (!dst->editor) {
+      fuse_reply_err(req, EBADF);
+      return;
+    }
+    s = run(dst->editor.get(), dst->editor.get());
+  } else {
+    std::scoped_lock l(src->mu, dst->mu);
+    if (!dst->editor) {
+      fuse_reply_err(req, EBADF);
+      return;
+    }
+    if (src->editor) {
+      s = run(src->editor.get(), dst->editor.get());
+    } else {
+      std::string path;
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        path = src->path;
+      }
+      auto [bucket, key] = Split(path);
+      auto ed = engine_->BeginEdit(bucket, key, false);
+      s = ed ? run(ed->get(), dst->editor.get()) : ed.error();
+    }
+    if (s.ok()) dst->write_mtime_ns = NowNs();
+  }
+  if (!s.ok()) {
+    fuse_reply_err(req, Errno(s));
+    return;
+  }
+  fuse_reply_write(req, copied);
+}
+
+void Fs::Lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence) {
+  if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  uint64_t at = 0;
+  Status s = WithEditor(*in, [&](FileEditor* ed) -> Status {
+    auto r = ed->Seek(static_cast<uint64_t>(std::max<off_t>(off, 0)), whence == SEEK_DATA);
+    if (!r) return r.error();
+    at = *r;
+    return Status::OK();
+  });
+  if (!s.ok()) {
+    fuse_reply_err(req, s.code() == Status::Code::kNotFound ? ENXIO : Errno(s));
+    return;
+  }
+  fuse_reply_lseek(req, static_cast<off_t>(at));
+}
+
+// ---- following the change sequence ----
+
+void Fs::StartFollower() {
+  follower_ = std::thread([this] { Follow(); });
+}
+
+void Fs::StopFollower() {
+  {
+    std::lock_guard<std::mutex> l(follow_mu_);
+    stop_ = true;
+  }
+  follow_cv_.notify_all();
+  if (follower_.joinable()) follower_.join();
+}
+
+void Fs::Follow() {
+  std::unique_lock<std::mutex> l(follow_mu_);
+  while (!stop_) {
+    follow_cv_.wait_for(l, std::chrono::milliseconds(opt_.poll_ms), [this] { return stop_; });
+    if (stop_) break;
+    l.unlock();
+    for (;;) {
+      auto ch = engine_->ChangesSince(seen_seq_, 1000);
+      if (!ch || ch->empty()) break;
+      Invalidate(*ch);
+      seen_seq_ = ch->back().seq;
+      if (ch->size() < 1000) break;
+    }
+    l.lock();
+  }
+}
+
+void Fs::Invalidate(const std::vector<Change>& changes) {
+  std::set<std::pair<fuse_ino_t, std::string>> entries;
+  std::set<fuse_ino_t> inodes;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (const Change& c : changes) {
+      if (own_seqs_.count(c.seq)) continue;
+      if (c.key.empty()) {
+        entries.emplace(kRoot, c.bucket);
+        continue;
+      }
+      std::string key = c.key;
+      if (key.back() == '/') key.pop_back();
+      std::string cur = c.bucket;
+      size_t start = 0;
+      for (;;) {
+        size_t slash = key.find('/', start);
+        std::string part = key.substr(start, slash == std::string::npos ? slash : slash - start);
+        if (!ShowableComponent(part)) break;
+        auto p = by_path_.find(cur);
+        if (p != by_path_.end()) entries.emplace(p->second, part);
+        cur += "/" + part;
+        auto me = by_path_.find(cur);
+        if (me != by_path_.end()) inodes.insert(me->second);
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+      }
+    }
+    // Own commits below what was seen need no more remembering.
+    uint64_t last = changes.back().seq;
+    own_seqs_.erase(own_seqs_.begin(), own_seqs_.upper_bound(last));
+  }
+  if (!se_) return;
+  for (const auto& [parent, name] : entries)
+    fuse_lowlevel_notify_inval_entry(se_, parent, name.c_str(), name.size());
+  for (fuse_ino_t ino : inodes) fuse_lowlevel_notify_inval_inode(se_, ino, 0, 0);
+}
+
+}  // namespace seglake::mount

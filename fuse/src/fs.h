@@ -1,0 +1,158 @@
+// The filesystem: inodes over bucket/key paths, open files as engine
+// working copies, and a follower of the change sequence that invalidates the
+// kernel's caches. The libfuse callbacks live in ops.cc.
+#pragma once
+
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "seglake/engine.h"
+
+namespace seglake::mount {
+
+struct MountOptions {
+  std::string data_dir;
+  std::string mountpoint;
+  bool read_only = false;
+  bool writeback_cache = false;
+  double entry_timeout = 1.0;
+  double attr_timeout = 1.0;
+  double negative_timeout = 1.0;
+  int poll_ms = 50;
+  uint64_t dirty_bytes = 256ull << 20;
+};
+
+// One name the kernel knows. `path` is "" for the root, "B" for a bucket,
+// "B/a/b" below; it follows renames. Guarded by Fs::mu_ except `mu`, which
+// serializes the content of a file (its working copy).
+struct Inode {
+  fuse_ino_t ino = 0;
+  std::string path;
+  bool dir = false;
+  uint64_t nlookup = 0;
+  int opens = 0;
+  std::atomic<bool> unlinked{false};  // removed while known: writes are discarded
+
+  std::mutex mu;  // guards everything below
+  std::unique_ptr<FileEditor> editor;
+  int writers = 0;
+  int64_t write_mtime_ns = 0;  // last write, applied at commit
+  std::string opened_version;  // version id seen at the last open, for keep_cache
+};
+
+class Fs {
+ public:
+  Fs(std::unique_ptr<Engine> engine, MountOptions opts);
+  ~Fs();
+
+  void SetSession(fuse_session* se) { se_ = se; }
+  void StartFollower();
+  void StopFollower();
+  // Commits every working copy with unsaved changes (at unmount).
+  void FlushAll();
+
+  // The operations, one per libfuse callback (see ops.cc).
+  void Init(fuse_conn_info* conn);
+  void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void Forget(fuse_ino_t ino, uint64_t n);
+  void GetAttr(fuse_req_t req, fuse_ino_t ino);
+  void SetAttr(fuse_req_t req, fuse_ino_t ino, const struct stat* attr, int to_set);
+  void ReadLink(fuse_req_t req, fuse_ino_t ino);
+  void MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
+  void MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
+  void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void RmDir(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name);
+  void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+              const char* newname, unsigned flags);
+  void Link(fuse_req_t req);
+  void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
+  void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
+  void Write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off,
+             fuse_file_info* fi);
+  void Flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void Fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi,
+               bool plus);
+  void ReleaseDir(fuse_req_t req, fuse_file_info* fi);
+  void StatFs(fuse_req_t req);
+  void SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
+                int flags);
+  void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
+  void ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+  void RemoveXattr(fuse_req_t req, fuse_ino_t ino, const char* name);
+  void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len);
+  void CopyFileRange(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, fuse_ino_t ino_out,
+                     off_t off_out, size_t len);
+  void Lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence);
+
+  struct DirHandle;  // an open directory (fs.cc)
+
+ private:
+  struct Handle;
+  struct Node {  // what a path is right now
+    bool exists = false;
+    bool dir = false;
+    ObjectInfo info;  // a file's current version; a directory's marker, if any
+    bool has_marker = false;
+  };
+
+  std::shared_ptr<Inode> Get(fuse_ino_t ino);
+  // The inode for `path`, created if new; counts one lookup when `lookup`.
+  std::shared_ptr<Inode> Intern(const std::string& path, bool dir, bool lookup);
+  void Rekey(const std::string& from, const std::string& to, bool subtree);
+  void Drop(const std::string& path);  // the name went away: its inode is unlinked
+
+  Result<Node> Resolve(const std::string& path);
+  Status ChildPath(fuse_ino_t parent, const char* name, std::string* path, bool for_create);
+  struct stat Attr(const Inode& in, const Node& n) const;
+  struct stat DirAttr(fuse_ino_t ino, const ObjectInfo* marker) const;
+  void ReplyEntry(fuse_req_t req, const std::string& path, const Node& n);
+  Status ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in);
+
+  Status CommitLocked(Inode& in);
+  Status WithEditor(Inode& in, const std::function<Status(FileEditor*)>& fn);
+  Status EnsureDirKept(const std::string& dir_path);
+  Status CommitUnder(const std::string& path, bool subtree);
+  Result<std::map<std::string, std::string>> Xattrs(Inode& in);
+  Status EditAttrs(Inode& in, const std::function<Status(ObjectAttrs*)>& fn);
+
+  void Follow();
+  void Invalidate(const std::vector<Change>& changes);
+
+  std::unique_ptr<Engine> engine_;
+  MountOptions opt_;
+  fuse_session* se_ = nullptr;
+  uint32_t uid_, gid_;
+  int64_t start_ns_;
+
+  std::mutex mu_;
+  std::unordered_map<fuse_ino_t, std::shared_ptr<Inode>> inodes_;  // guarded by mu_
+  std::unordered_map<std::string, fuse_ino_t> by_path_;            // guarded by mu_
+  fuse_ino_t next_ino_ = 2;                                        // guarded by mu_
+  std::set<uint64_t> own_seqs_;                                    // guarded by mu_
+
+  std::mutex follow_mu_;
+  std::condition_variable follow_cv_;
+  bool stop_ = false;
+  std::thread follower_;
+  std::atomic<uint64_t> seen_seq_{0};
+};
+
+}  // namespace seglake::mount

@@ -1,0 +1,31 @@
+// The mount's key <-> path rule (SEMANTICS.md, "Paths and keys") and the
+// checks on names that come from the kernel. Pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace seglake::mount {
+
+// A path component the mount can show: non-empty, not "." or "..", at most
+// 255 bytes, no '/' and no NUL.
+bool ShowableComponent(std::string_view name);
+
+// Whether every component of `key` is showable (the one trailing '/' of a
+// directory marker ignored). The "directory wins over a file of the same
+// name" part of the rule needs the listing and is applied by the caller.
+bool ShowableKey(std::string_view key);
+
+// A valid S3 bucket name: 3-63 of a-z 0-9 . -, starting and ending with a
+// letter or digit, no "..", not an IPv4 address.
+bool ValidBucketName(std::string_view name);
+
+// user.* extended attributes travel as x-amz-meta-* headers: the part after
+// "user." must be letters, digits, '-', '_' or '.', and the value printable
+// UTF-8 without control characters.
+bool ValidXattrName(std::string_view name);
+bool ValidXattrValue(std::string_view value);
+// mode, uid, gid and mtime are the POSIX attributes' names.
+bool ReservedXattrName(std::string_view name);
+
+}  // namespace seglake::mount
