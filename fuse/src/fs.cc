@@ -1053,8 +1053,10 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
       return;
     }
     in = Intern(path, false, true);
-    std::lock_guard<std::mutex> l(mu_);
-    own_seqs_.insert(r->seq);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      own_seqs_.insert(r->seq);
+    }
     in->unlinked = false;
     std::lock_guard<std::mutex> g(in->mu);
     if (!in->editor) in->editor = std::move(*ed);
@@ -1113,12 +1115,13 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
 
 void Fs::Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
   auto* h = reinterpret_cast<Handle*>(fi->fh);
-  std::string buf(size, '\0');
+  // Not zero-filled: every byte replied is read first.
+  std::unique_ptr<char[]> buf(new char[size]);
   Result<size_t> n = size_t{0};
   {
     std::unique_lock<std::mutex> l(h->in->mu);
     if (h->in->editor) {
-      n = h->in->editor->Read(static_cast<uint64_t>(off), buf.data(), size);
+      n = h->in->editor->Read(static_cast<uint64_t>(off), buf.get(), size);
     } else {
       l.unlock();
       std::lock_guard<std::mutex> g(h->reader_mu);
@@ -1137,7 +1140,7 @@ void Fs::Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info
         }
         h->reader = std::move(*r);
       }
-      n = h->reader->ReadAt(static_cast<uint64_t>(off), buf.data(), size);
+      n = h->reader->ReadAt(static_cast<uint64_t>(off), buf.get(), size);
     }
   }
   if (!n) {
@@ -1145,7 +1148,7 @@ void Fs::Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info
     fuse_reply_err(req, EIO);
     return;
   }
-  fuse_reply_buf(req, buf.data(), *n);
+  fuse_reply_buf(req, buf.get(), *n);
 }
 
 void Fs::Write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
