@@ -1287,7 +1287,17 @@ void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fi
     }
     size_t room = size - used;
     if (!plus) {
-      if (ent) st.st_mode = entry_dir ? S_IFDIR : S_IFREG;
+      if (ent) {
+        // d_ino 0 would hide the entry: the known inode, else a stand-in
+        // (stat gives the real one).
+        std::string child = h->path.empty() ? name : h->path + "/" + name;
+        std::lock_guard<std::mutex> g(mu_);
+        auto known = by_path_.find(child);
+        st.st_ino = known != by_path_.end()
+                        ? known->second
+                        : (std::hash<std::string>{}(child) | (uint64_t{1} << 63));
+        st.st_mode = entry_dir ? S_IFDIR : S_IFREG;
+      }
       if (ent && !entry_dir && ent->info.attrs.posix.mode &&
           (*ent->info.attrs.posix.mode & S_IFMT) == S_IFLNK)
         st.st_mode = S_IFLNK;
