@@ -51,7 +51,8 @@ int Errno(const Status& s) {
     case Status::Code::kInvalidArgument:
       return EINVAL;
     case Status::Code::kBusy:
-      return EAGAIN;
+      // Maintenance mode: the data dir takes no writes for now.
+      return s.detail() == "Maintenance" ? EROFS : EAGAIN;
     case Status::Code::kNoSpace:
       return ENOSPC;
     case Status::Code::kNotSupported:

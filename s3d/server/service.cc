@@ -57,6 +57,9 @@ void WriteError(Context& c, const s3::S3Error& e) {
     x.bucket_name = c.route.bucket;
   }
   if (e.code == s3::ErrorCode::kNoSuchKey) x.key = c.route.key;
+  // 503s (maintenance mode, a busy data dir) say when to come back.
+  if (e.code == s3::ErrorCode::kSlowDown || e.code == s3::ErrorCode::kServiceUnavailable)
+    c.res.SetHeader("Retry-After", "5");
   c.res.SetHeader("Content-Type", "application/xml");
   c.res.body = s3::ErrorXmlDoc(x);
 }

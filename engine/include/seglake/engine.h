@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "seglake/maint.h"
 #include "seglake/options.h"
 #include "seglake/status.h"
 #include "seglake/types.h"
@@ -192,6 +193,26 @@ class Engine {
   virtual Result<std::vector<Change>> ChangesSince(uint64_t seq, uint32_t limit) = 0;
 
   virtual Result<EngineStats> Stats() = 0;
+
+  // Maintenance (maint/). Each works while other processes use the data dir.
+  // fsck: every manifest's extents lie inside existing segments (and sealed
+  // bounds), record headers where an extent starts a record, and the
+  // index's own consistency.
+  virtual Result<FsckReport> Fsck(const ProgressFn& progress = nullptr) = 0;
+  // scrub: reads every record of every segment and checks its CRC; with
+  // `mark`, versions touching a bad record are marked damaged (reads of them
+  // fail with Corruption: S3 500, EIO in the mount).
+  virtual Result<ScrubReport> Scrub(bool mark, const ProgressFn& progress = nullptr) = 0;
+  // An online, consistent copy of the data dir at `dest` (which must not
+  // exist): meta.db through SQLite's backup, sealed segments hard-linked (or
+  // copied across filesystems), open ones copied.
+  virtual Status Snapshot(const std::string& dest, const ProgressFn& progress = nullptr) = 0;
+  // Aborts multipart uploads initiated more than `age_ns` ago; returns how many.
+  virtual Result<uint64_t> AbortUploadsOlderThan(uint64_t age_ns) = 0;
+  // Maintenance mode: while on, every write in any process fails with Busy
+  // (detail "Maintenance"): S3 answers 503 SlowDown, the mount EROFS.
+  virtual Status SetMaintenance(bool on) = 0;
+  virtual Result<bool> Maintenance() = 0;
   // Seals this process's open segment now (also done by size and idle time).
   virtual Status SealActiveSegment() = 0;
   // Closes cleanly: seals open segments. Called by the destructor too.

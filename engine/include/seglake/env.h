@@ -51,6 +51,12 @@ class Env {
   virtual Status SyncDir(const std::string& path) = 0;
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
   virtual Status Remove(const std::string& path) = 0;
+  // A hard link; NotSupported where there are none (callers then copy).
+  virtual Status Link(const std::string& from, const std::string& to) {
+    (void)from;
+    (void)to;
+    return Status::NotSupported("hard links");
+  }
   virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;
   virtual bool Exists(const std::string& path) = 0;
   // Takes an exclusive lock on `path` (created if missing). Busy if another
@@ -72,6 +78,7 @@ class EnvWrapper : public Env {
   }
   Status CreateDir(const std::string& p) override { return target_->CreateDir(p); }
   Status SyncDir(const std::string& p) override { return target_->SyncDir(p); }
+  Status Link(const std::string& f, const std::string& t) override { return target_->Link(f, t); }
   Status Rename(const std::string& f, const std::string& t) override {
     return target_->Rename(f, t);
   }

@@ -78,6 +78,7 @@ struct ObjectInfo {
   std::vector<uint64_t> part_sizes;  // sizes of multipart parts, in order
   ObjectAttrs attrs;
   Checksums checksums;
+  bool damaged = false;  // scrub found a bad record under it: reads fail
 };
 
 struct ListOptions {

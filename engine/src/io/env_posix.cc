@@ -127,6 +127,12 @@ class PosixEnv final : public Env {
     return Status::OK();
   }
 
+  Status Link(const std::string& from, const std::string& to) override {
+    if (::link(from.c_str(), to.c_str()) != 0)
+      return Status::FromErrno(errno, "link " + from + " -> " + to);
+    return Status::OK();
+  }
+
   Status Remove(const std::string& path) override {
     if (::unlink(path.c_str()) != 0) return Status::FromErrno(errno, "remove " + path);
     return Status::OK();

@@ -596,9 +596,50 @@ std::string MakeVersionId(uint64_t seq, uint32_t index) {
 }
 
 namespace {
+Result<int64_t> KvGet(Db* db, const char* k) {
+  auto st = db->Prepare("SELECT v FROM kv WHERE k=?");
+  if (!st) return Err(st.error());
+  st->BindText(1, k);
+  auto r = st->Step();
+  if (!r) return Err(r.error());
+  return *r ? st->Int(0) : 0;
+}
+
+// Maintenance mode on or off (kv "maintenance").
+Result<ApplyResult> ApplyMaintenance(Db* db, const json& op) {
+  auto st = db->Prepare("INSERT OR REPLACE INTO kv(k, v) VALUES('maintenance', ?)");
+  if (!st) return Err(st.error());
+  SEGLAKE_TRY(st->Bind(1, static_cast<int64_t>(B(op, "on") ? 1 : 0)).Run());
+  return ApplyResult{};
+}
+
+// Marks a version damaged (found by scrub): reads of it fail.
+Result<ApplyResult> ApplyDamaged(Db* db, uint64_t seq, const json& op) {
+  auto v = LoadVersion(db, S(op, "b"), S(op, "k"), S(op, "v"));
+  if (!v) return Err(v.error());
+  if (!*v) return ApplyResult{};
+  json info = ParseJson((*v)->info);
+  if (!info.is_object()) info = json::object();
+  info["dmg"] = true;
+  auto st = db->Prepare("UPDATE versions SET info=? WHERE id=?");
+  if (!st) return Err(st.error());
+  SEGLAKE_TRY(st->BindText(1, info.dump()).Bind(2, (*v)->id).Run());
+  SEGLAKE_TRY(LogChange(db, seq, (*v)->bucket, (*v)->key));
+  return ApplyResult{};
+}
+
 Result<ApplyResult> Dispatch(Db* db, uint64_t seq, const json& op) {
   if (!op.is_object()) return Err(Status::Corruption("op is not an object"));
   std::string t = S(op, "t");
+  if (t == "mnt") return ApplyMaintenance(db, op);
+  if (!B(op, "mt")) {
+    // Maintenance mode refuses every change but those of maintenance tools.
+    auto m = KvGet(db, "maintenance");
+    if (!m) return Err(m.error());
+    if (*m != 0)
+      return Err(Status::Busy("the data dir is in maintenance mode").WithDetail("Maintenance"));
+  }
+  if (t == "dmg") return ApplyDamaged(db, seq, op);
   if (t == "put") return ApplyPut(db, seq, op);
   if (t == "del") return ApplyDelete(db, seq, op);
   if (t == "ren") return ApplyRename(db, seq, op);

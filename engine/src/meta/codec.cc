@@ -144,6 +144,7 @@ void VersionInfoFromJson(const json& j, ObjectInfo* o) {
   if (j.contains("ps") && j["ps"].is_array())
     for (auto& v : j["ps"])
       if (v.is_number_unsigned()) o->part_sizes.push_back(v.get<uint64_t>());
+  o->damaged = j.contains("dmg") && j["dmg"].is_boolean() && j["dmg"].get<bool>();
 }
 
 }  // namespace seglake::meta

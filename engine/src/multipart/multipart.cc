@@ -74,6 +74,7 @@ Result<PartInfo> EngineImpl::CopyPart(const std::string& upload_id, uint32_t par
   if (auto u = GetUpload(upload_id); !u) return Err(u.error());
   auto v = ReadableVersion(src_bucket, src_key, opts.src_version_id);
   if (!v) return Err(v.error());
+  SEGLAKE_TRY(CheckNotDamaged(*v));
   auto m = Manifest::Decode(v->manifest);
   if (!m) return Err(m.error());
   Manifest slice = *m;

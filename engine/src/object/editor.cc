@@ -354,6 +354,7 @@ Result<std::unique_ptr<FileEditor>> EngineImpl::BeginEdit(const std::string& buc
   SEGLAKE_TRY(WritableCheck());
   auto v = ReadableVersion(bucket, key, "");
   if (v) {
+    SEGLAKE_TRY(CheckNotDamaged(*v));
     auto m = Manifest::Decode(v->manifest);
     if (!m) return Err(m.error());
     if (m->size() != v->size) return Err(Status::Corruption("manifest size differs from version"));

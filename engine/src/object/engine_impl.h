@@ -76,6 +76,12 @@ class EngineImpl final : public Engine {
   Result<uint64_t> LastSeq() override;
   Result<std::vector<Change>> ChangesSince(uint64_t seq, uint32_t limit) override;
   Result<EngineStats> Stats() override;
+  Result<FsckReport> Fsck(const ProgressFn& progress) override;
+  Result<ScrubReport> Scrub(bool mark, const ProgressFn& progress) override;
+  Status Snapshot(const std::string& dest, const ProgressFn& progress) override;
+  Result<uint64_t> AbortUploadsOlderThan(uint64_t age_ns) override;
+  Status SetMaintenance(bool on) override;
+  Result<bool> Maintenance() override;
   Status SealActiveSegment() override;
   Status Close() override;
 
@@ -94,6 +100,7 @@ class EngineImpl final : public Engine {
   Result<meta::VersionRow> ReadableVersion(const std::string& bucket, const std::string& key,
                                            const std::string& version_id);
   Result<std::string> SliceMd5(const Manifest& m, uint64_t size);
+  Status RecordRun(const std::string& what, uint64_t problems);
 
   Options opt_;
   Env* env_;
@@ -113,6 +120,9 @@ class EngineImpl final : public Engine {
   std::thread bg_;
   std::atomic<bool> closed_{false};
 };
+
+// Corruption if scrub marked the version damaged.
+Status CheckNotDamaged(const meta::VersionRow& v);
 
 // Streaming writers and readers (object/writer.cc, object/reader.cc).
 std::unique_ptr<ObjectWriter> NewObjectWriter(EngineImpl* e, nlohmann::json op_template,

@@ -79,6 +79,12 @@ Result<std::unique_ptr<ObjectWriter>> EngineImpl::BeginPut(const std::string& bu
   return NewObjectWriter(this, std::move(op), opts.checksums);
 }
 
+Status CheckNotDamaged(const meta::VersionRow& v) {
+  if (v.info.find("\"dmg\":true") == std::string::npos) return Status::OK();
+  return Status::Corruption("version " + v.version_id + " of " + v.bucket + "/" + v.key +
+                            " is damaged (found by scrub)");
+}
+
 Result<meta::VersionRow> EngineImpl::ReadableVersion(const std::string& bucket,
                                                      const std::string& key,
                                                      const std::string& version_id) {
@@ -115,6 +121,7 @@ Result<std::unique_ptr<ObjectReader>> EngineImpl::OpenRead(const std::string& bu
                                                            const std::string& version_id) {
   auto v = ReadableVersion(bucket, key, version_id);
   if (!v) return Err(v.error());
+  SEGLAKE_TRY(CheckNotDamaged(*v));
   auto m = Manifest::Decode(v->manifest);
   if (!m) return Err(m.error());
   if (m->size() != v->size) return Err(Status::Corruption("manifest size differs from version"));
@@ -153,6 +160,7 @@ Result<ObjectInfo> EngineImpl::Copy(const std::string& src_bucket, const std::st
   SEGLAKE_TRY(CheckKey(dst_key));
   auto v = ReadableVersion(src_bucket, src_key, opts.src_version_id);
   if (!v) return Err(v.error());
+  SEGLAKE_TRY(CheckNotDamaged(*v));
   auto m = Manifest::Decode(v->manifest);
   if (!m) return Err(m.error());
   ObjectInfo src = meta::ToObjectInfo(*v, true);

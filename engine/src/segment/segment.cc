@@ -282,6 +282,15 @@ Result<ScanResult> Scan(const File& file, bool meta_only, const RecordFn& fn) {
   return res;
 }
 
+Result<uint64_t> SealedDataEnd(const File& file) {
+  auto size = file.Size();
+  if (!size) return Err(size.error());
+  uint64_t footer_off = 0;
+  auto f = ReadSeal(file, *size, &footer_off);
+  if (!f) return Err(f.error());
+  return footer_off;
+}
+
 bool IsSealed(const File& file) {
   auto size = file.Size();
   uint64_t footer_off = 0;

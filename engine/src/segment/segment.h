@@ -86,6 +86,10 @@ using RecordFn =
     std::function<Status(uint64_t offset, const record::Header& h, std::string_view payload)>;
 Result<ScanResult> Scan(const File& file, bool meta_only, const RecordFn& fn);
 
+// For a sealed segment, the offset of its footer record (where data and log
+// records end); Corruption if it is not sealed. Cheap: reads the tail.
+Result<uint64_t> SealedDataEnd(const File& file);
+
 // True if the file ends in a valid trailer and footer (cheap: reads the tail).
 bool IsSealed(const File& file);
 
