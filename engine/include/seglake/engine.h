@@ -207,6 +207,20 @@ class Engine {
   // exist): meta.db through SQLite's backup, sealed segments hard-linked (or
   // copied across filesystems), open ones copied.
   virtual Status Snapshot(const std::string& dest, const ProgressFn& progress = nullptr) = 0;
+  // Garbage collection of segments no version, part or open reader in any
+  // process references (DESIGN.md invariant 5): sealed, unreferenced
+  // segments are first condemned; a later run deletes those condemned more
+  // than `grace_ns` ago and before the oldest reader of every live process
+  // started. Their log records move into the run's own log record, so
+  // rebuild-index still sees them. dry_run only counts.
+  virtual Result<GcReport> CollectGarbage(bool dry_run, uint64_t grace_ns) = 0;
+  // Compaction: copies the live bytes out of sealed segments whose live share
+  // is low (and of fragmented versions) into new records, and swaps each
+  // version's manifest in its own small commit, only if it did not change
+  // meanwhile. Readers keep reading the old bytes until GC removes them.
+  // Stops early (and can simply be run again) when progress returns false.
+  virtual Result<CompactReport> Compact(const CompactOptions& opts,
+                                        const ProgressFn& progress = nullptr) = 0;
   // Aborts multipart uploads initiated more than `age_ns` ago; returns how many.
   virtual Result<uint64_t> AbortUploadsOlderThan(uint64_t age_ns) = 0;
   // Maintenance mode: while on, every write in any process fails with Busy

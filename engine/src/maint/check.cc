@@ -111,6 +111,7 @@ Result<FsckReport> EngineImpl::Fsck(const ProgressFn& progress) {
   }
 
   uint64_t done = 0;
+  std::map<uint64_t, int64_t> refs;  // recounted referenced bytes per segment
   auto check_manifest = [&](const std::string& bucket, const std::string& key,
                             const std::string& vid, std::string_view blob,
                             uint64_t size) -> Status {
@@ -126,6 +127,7 @@ Result<FsckReport> EngineImpl::Fsck(const ProgressFn& progress) {
     for (const Extent& x : m->extents()) {
       if (x.is_hole()) continue;
       ++rep.extents;
+      refs[x.segment] += static_cast<int64_t>(x.length);
       auto s = segs->find(x.segment);
       if (s == segs->end()) {
         Report(&rep.problems, "missing-segment", bucket, key, vid, x.segment,

@@ -18,6 +18,28 @@ struct LoggedOp {
   uint64_t owner = 0;
   nlohmann::json op;
 };
+// Adds one log record; a GC op (gcd) also carries the records of the
+// segment it deleted, added in turn.
+Status AddLogged(std::string_view payload, std::map<uint64_t, LoggedOp>* ops, int depth) {
+  if (depth > 64) return Status::Corruption("log records nested too deep");
+  LogRecord rec;
+  SEGLAKE_RETURN_IF_ERROR(DecodeLogRecord(payload, &rec));
+  if (rec.op.is_object() && rec.op.value("t", "") == "gcd" && rec.op.contains("logs") &&
+      rec.op["logs"].is_array()) {
+    for (const auto& inner : rec.op["logs"]) {
+      if (!inner.is_binary()) return Status::Corruption("gcd: a log that is not binary");
+      const auto& b = inner.get_binary();
+      SEGLAKE_RETURN_IF_ERROR(AddLogged(
+          std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), ops, depth + 1));
+    }
+    rec.op.erase("logs");  // replaying the op needs only its segment
+  }
+  auto it = ops->find(rec.seq);
+  if (it == ops->end() || it->second.commit_ns < rec.commit_ns)
+    (*ops)[rec.seq] = LoggedOp{rec.commit_ns, rec.owner, std::move(rec.op)};
+  return Status::OK();
+}
+
 }  // namespace
 
 Status RebuildIndex(const std::string& data_dir, Env* env) {
@@ -61,13 +83,7 @@ Status RebuildIndex(const std::string& data_dir, Env* env) {
       }
     }
     auto r = segment::Scan(**f, true, [&](uint64_t, const record::Header&, std::string_view p) {
-      LogRecord rec;
-      Status s = DecodeLogRecord(p, &rec);
-      if (!s.ok()) return s;
-      auto it = ops.find(rec.seq);
-      if (it == ops.end() || it->second.commit_ns < rec.commit_ns)
-        ops[rec.seq] = LoggedOp{rec.commit_ns, rec.owner, std::move(rec.op)};
-      return Status::OK();
+      return AddLogged(p, &ops, 0);
     });
     if (!r) return Status::Corruption("segment " + n + ": " + r.error().message());
   }

@@ -49,7 +49,10 @@ Status AddRefs(Db* db, const std::string& encoded, int sign) {
   for (auto& [seg, bytes] : per) {
     auto st = db->Prepare(
         "INSERT INTO segments(id, live_bytes) VALUES(?, ?) "
-        "ON CONFLICT(id) DO UPDATE SET live_bytes = live_bytes + excluded.live_bytes");
+        "ON CONFLICT(id) DO UPDATE SET live_bytes = live_bytes + excluded.live_bytes, "
+        // A new reference (a copy or a working copy that read the manifest
+        // before GC condemned the segment) takes the segment back.
+        "condemned_ns = CASE WHEN excluded.live_bytes > 0 THEN 0 ELSE condemned_ns END");
     if (!st) return st.error();
     SEGLAKE_RETURN_IF_ERROR(st->Bind(1, seg).Bind(2, sign * bytes).Run());
   }
@@ -628,6 +631,64 @@ Result<ApplyResult> ApplyDamaged(Db* db, uint64_t seq, const json& op) {
   return ApplyResult{};
 }
 
+// GC, first step: marks segments that no version or part references.
+Result<ApplyResult> ApplyCondemn(Db* db, const json& op) {
+  if (!op.contains("segs") || !op["segs"].is_array())
+    return Err(Status::InvalidArgument("condemn: no segments"));
+  for (const json& v : op["segs"]) {
+    if (!v.is_number_unsigned()) return Err(Status::InvalidArgument("condemn: bad segment"));
+    auto st = db->Prepare(
+        "INSERT INTO segments(id, live_bytes, condemned_ns) VALUES(?, 0, ?) "
+        "ON CONFLICT(id) DO UPDATE SET condemned_ns = excluded.condemned_ns "
+        "WHERE live_bytes = 0 AND condemned_ns = 0");
+    if (!st) return Err(st.error());
+    SEGLAKE_TRY(st->Bind(1, v.get<uint64_t>()).Bind(2, U(op, "ns")).Run());
+  }
+  return ApplyResult{};
+}
+
+// GC, second step: forgets a condemned segment whose file is about to be
+// deleted. Refused (PreconditionFailed) if it was referenced again or
+// condemned after `horizon` (a reader may still hold it). The op carries
+// the segment's log records ("logs"), which live on in this op's record.
+Result<ApplyResult> ApplyForgetSegment(Db* db, const json& op) {
+  auto st = db->Prepare("SELECT live_bytes, condemned_ns FROM segments WHERE id=?");
+  if (!st) return Err(st.error());
+  st->Bind(1, U(op, "seg"));
+  auto r = st->Step();
+  if (!r) return Err(r.error());
+  if (!*r || st->Int(0) != 0 || st->UInt(1) == 0 || st->UInt(1) >= U(op, "horizon"))
+    return Err(Status::PreconditionFailed("segment is referenced or not yet collectable"));
+  auto del = db->Prepare("DELETE FROM segments WHERE id=?");
+  if (!del) return Err(del.error());
+  SEGLAKE_TRY(del->Bind(1, U(op, "seg")).Run());
+  return ApplyResult{};
+}
+
+// Compaction: a version's manifest replaced by one over the same bytes
+// elsewhere, if the version still has the manifest the compactor read
+// (`old`, its MD5). No change is logged: the content is the same.
+Result<ApplyResult> ApplyCompact(Db* db, const json& op) {
+  auto v = LoadVersion(db, S(op, "b"), S(op, "k"), S(op, "v"));
+  if (!v) return Err(v.error());
+  if (!*v || (*v)->delete_marker || ToHex(Md5((*v)->manifest)) != S(op, "old"))
+    return Err(Status::PreconditionFailed("version changed while being compacted"));
+  if (!op.contains("m") || !op["m"].is_binary())
+    return Err(Status::InvalidArgument("compact: no manifest"));
+  const auto& bin = op["m"].get_binary();
+  std::string m(bin.begin(), bin.end());
+  auto decoded = Manifest::Decode(m);
+  if (!decoded) return Err(decoded.error());
+  if (decoded->size() != (*v)->size)
+    return Err(Status::InvalidArgument("compact: manifest size differs from the version"));
+  auto st = db->Prepare("UPDATE versions SET manifest=? WHERE id=?");
+  if (!st) return Err(st.error());
+  SEGLAKE_TRY(st->BindBlob(1, m).Bind(2, (*v)->id).Run());
+  SEGLAKE_TRY(AddRefs(db, (*v)->manifest, -1));
+  SEGLAKE_TRY(AddRefs(db, m, +1));
+  return ApplyResult{};
+}
+
 Result<ApplyResult> Dispatch(Db* db, uint64_t seq, const json& op) {
   if (!op.is_object()) return Err(Status::Corruption("op is not an object"));
   std::string t = S(op, "t");
@@ -640,6 +701,9 @@ Result<ApplyResult> Dispatch(Db* db, uint64_t seq, const json& op) {
       return Err(Status::Busy("the data dir is in maintenance mode").WithDetail("Maintenance"));
   }
   if (t == "dmg") return ApplyDamaged(db, seq, op);
+  if (t == "gcc") return ApplyCondemn(db, op);
+  if (t == "cmp") return ApplyCompact(db, op);
+  if (t == "gcd") return ApplyForgetSegment(db, op);
   if (t == "put") return ApplyPut(db, seq, op);
   if (t == "del") return ApplyDelete(db, seq, op);
   if (t == "ren") return ApplyRename(db, seq, op);

@@ -76,6 +76,6 @@ class Db {
 // current version.
 Result<std::unique_ptr<Db>> OpenMetaDb(const std::string& path, bool create, int busy_ms, Env* env);
 // The schema version this build writes.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 }  // namespace seglake::meta

@@ -39,6 +39,11 @@ CREATE TABLE changes(id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL,
 CREATE INDEX changes_by_seq ON changes(seq);
 CREATE TABLE commits(seq INTEGER PRIMARY KEY, owner INTEGER NOT NULL);
 )sql",
+    // 2: garbage collection marks segments no version references
+    // (condemned_ns) before it deletes them.
+    R"sql(
+ALTER TABLE segments ADD COLUMN condemned_ns INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace

@@ -22,7 +22,8 @@ constexpr uint64_t kRehashLimit = 64ull << 20;
 
 class EditorImpl final : public FileEditor {
  public:
-  EditorImpl(EngineImpl* e, ObjectInfo base, const Manifest& m) : e_(e), base_(std::move(base)) {
+  EditorImpl(EngineImpl* e, ObjectInfo base, const Manifest& m, std::shared_ptr<void> lease)
+      : e_(e), base_(std::move(base)), lease_(std::move(lease)) {
     attrs_ = base_.attrs;
     uint64_t at = 0;
     for (const Extent& x : m.extents()) {
@@ -344,6 +345,7 @@ class EditorImpl final : public FileEditor {
   bool attrs_changed_ = false;
   uint64_t unsaved_ = 0;
   Status failed_;
+  std::shared_ptr<void> lease_;  // keeps GC away from the base's segments
 };
 
 }  // namespace
@@ -352,6 +354,7 @@ Result<std::unique_ptr<FileEditor>> EngineImpl::BeginEdit(const std::string& buc
                                                           const std::string& key, bool create,
                                                           const ObjectAttrs& attrs) {
   SEGLAKE_TRY(WritableCheck());
+  auto lease = HoldReads();
   auto v = ReadableVersion(bucket, key, "");
   if (v) {
     SEGLAKE_TRY(CheckNotDamaged(*v));
@@ -359,7 +362,7 @@ Result<std::unique_ptr<FileEditor>> EngineImpl::BeginEdit(const std::string& buc
     if (!m) return Err(m.error());
     if (m->size() != v->size) return Err(Status::Corruption("manifest size differs from version"));
     return std::unique_ptr<FileEditor>(
-        std::make_unique<EditorImpl>(this, meta::ToObjectInfo(*v, true), *m));
+        std::make_unique<EditorImpl>(this, meta::ToObjectInfo(*v, true), *m, lease));
   }
   if (v.error().code() != Status::Code::kNotFound || !create) return Err(v.error());
   if (auto b = GetBucket(bucket); !b) return Err(b.error());
@@ -367,7 +370,7 @@ Result<std::unique_ptr<FileEditor>> EngineImpl::BeginEdit(const std::string& buc
   base.bucket = bucket;
   base.key = key;
   base.attrs = attrs;
-  auto ed = std::make_unique<EditorImpl>(this, std::move(base), Manifest{});
+  auto ed = std::make_unique<EditorImpl>(this, std::move(base), Manifest{}, lease);
   ed->SetAttrs(attrs);
   return std::unique_ptr<FileEditor>(std::move(ed));
 }

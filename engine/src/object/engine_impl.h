@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -46,8 +47,8 @@ class EngineImpl final : public Engine {
                           const CopyOptions& opts) override;
   Status Rename(const std::string& bucket, const std::string& from, const std::string& to,
                 bool prefix, bool replace) override;
-  Status Exchange(const std::string& bucket, const std::string& a, bool a_dir,
-                  const std::string& b, bool b_dir) override;
+  Status Exchange(const std::string& bucket, const std::string& a, bool a_dir, const std::string& b,
+                  bool b_dir) override;
   Result<std::unique_ptr<FileEditor>> BeginEdit(const std::string& bucket, const std::string& key,
                                                 bool create, const ObjectAttrs& attrs) override;
   Result<ListResult> List(const std::string& bucket, const ListOptions& opts) override;
@@ -92,6 +93,14 @@ class EngineImpl final : public Engine {
   SegmentFiles* files() { return &files_; }
   Result<meta::ApplyResult> Commit(nlohmann::json op);
   Status WritableCheck() const;
+  // Registers a reader that may still use segments no version references
+  // (GC waits for it, DESIGN.md invariant 5) until the token's last copy is
+  // gone. Take it before loading the version row.
+  std::shared_ptr<void> HoldReads();
+  // The start of the oldest registered reader, or now.
+  uint64_t OldestRead();
+  Result<GcReport> CollectGarbage(bool dry_run, uint64_t grace_ns) override;
+  Result<CompactReport> Compact(const CompactOptions& opts, const ProgressFn& progress) override;
 
  private:
   Status Recover(meta::Db* db);
@@ -119,6 +128,15 @@ class EngineImpl final : public Engine {
   bool stop_ = false;  // guarded by bg_mu_
   std::thread bg_;
   std::atomic<bool> closed_{false};
+
+  // Start times of registered readers; shared with their tokens, which may
+  // outlive the engine.
+  struct Reads {
+    std::mutex mu;
+    std::multiset<uint64_t> starts;
+  };
+  std::shared_ptr<Reads> reads_ = std::make_shared<Reads>();
+  void PublishLease();
 };
 
 // Corruption if scrub marked the version damaged.
@@ -127,7 +145,8 @@ Status CheckNotDamaged(const meta::VersionRow& v);
 // Streaming writers and readers (object/writer.cc, object/reader.cc).
 std::unique_ptr<ObjectWriter> NewObjectWriter(EngineImpl* e, nlohmann::json op_template,
                                               const ChecksumSet& sums);
-std::unique_ptr<ObjectReader> NewObjectReader(EngineImpl* e, ObjectInfo info, Manifest m);
+std::unique_ptr<ObjectReader> NewObjectReader(EngineImpl* e, ObjectInfo info, Manifest m,
+                                              std::shared_ptr<void> lease = nullptr);
 // Reads `n` bytes at `in` within extent `e` into out; a whole data record is
 // checked against its CRC32C (`what` names the object in the error).
 Status ReadExtent(EngineImpl* e, const Extent& ext, uint64_t in, char* out, size_t n,

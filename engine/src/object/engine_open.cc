@@ -75,7 +75,10 @@ Status EngineImpl::Init() {
   SEGLAKE_RETURN_IF_ERROR(Recover(db->get()));
   segs_ = std::make_unique<segment::SegmentSet>(env_, seg_dir_, owner_, opt_.segment_target_bytes);
   committer_ = std::make_unique<Committer>(std::move(*db), segs_.get(), env_, owner_);
-  if (opt_.background_thread) bg_ = std::thread([this] { BackgroundLoop(); });
+  if (opt_.background_thread) {
+    PublishLease();
+    bg_ = std::thread([this] { BackgroundLoop(); });
+  }
   return Status::OK();
 }
 
@@ -137,6 +140,39 @@ Status EngineImpl::Recover(meta::Db* db) {
   return Status::OK();
 }
 
+std::shared_ptr<void> EngineImpl::HoldReads() {
+  uint64_t t = env_->NowNanos();
+  {
+    std::lock_guard<std::mutex> l(reads_->mu);
+    reads_->starts.insert(t);
+  }
+  return std::shared_ptr<void>(nullptr, [reads = reads_, t](void*) {
+    std::lock_guard<std::mutex> l(reads->mu);
+    reads->starts.erase(reads->starts.find(t));
+  });
+}
+
+uint64_t EngineImpl::OldestRead() {
+  uint64_t now = env_->NowNanos();
+  std::lock_guard<std::mutex> l(reads_->mu);
+  return reads_->starts.empty() ? now : std::min(now, *reads_->starts.begin());
+}
+
+// Tells GC in other processes how old this process's oldest reader is:
+// locks/<owner>.lease holds "<oldest reader ns> <written ns>", rewritten
+// every second by the background thread.
+void EngineImpl::PublishLease() {
+  if (opt_.read_only || owner_ == 0) return;
+  std::string name = OwnerLockName(owner_);
+  std::string path = lock_dir_ + "/" + name.substr(0, name.size() - 5) + ".lease";
+  std::string text = std::to_string(OldestRead()) + " " + std::to_string(env_->NowNanos()) + "\n";
+  auto f = env_->Open(path + ".tmp", OpenOptions{.write = true, .create = true});
+  if (!f) return;
+  if (!(*f)->Truncate(0).ok() || !(*f)->PWrite(0, text.data(), text.size()).ok()) return;
+  f->reset();
+  (void)env_->Rename(path + ".tmp", path);
+}
+
 void EngineImpl::BackgroundLoop() {
   std::unique_lock<std::mutex> l(bg_mu_);
   while (!stop_) {
@@ -144,6 +180,7 @@ void EngineImpl::BackgroundLoop() {
     if (stop_) break;
     l.unlock();
     (void)segs_->SealIfIdle(opt_.segment_idle_seal_ms * 1'000'000ull + 1);
+    PublishLease();
     l.lock();
   }
 }
@@ -164,6 +201,11 @@ Status EngineImpl::Close() {
   if (s.ok() && segs_ && segs_->failure().ok()) {
     owner_lock_.reset();
     (void)env_->Remove(lock_dir_ + "/" + OwnerLockName(owner_));
+  }
+  if (!opt_.read_only && owner_ != 0) {
+    std::string name = OwnerLockName(owner_);
+    std::string lease = lock_dir_ + "/" + name.substr(0, name.size() - 5) + ".lease";
+    if (env_->Exists(lease)) (void)env_->Remove(lease);
   }
   owner_lock_.reset();
   return s;

@@ -119,6 +119,7 @@ Result<ObjectInfo> EngineImpl::Head(const std::string& bucket, const std::string
 Result<std::unique_ptr<ObjectReader>> EngineImpl::OpenRead(const std::string& bucket,
                                                            const std::string& key,
                                                            const std::string& version_id) {
+  auto lease = HoldReads();
   auto v = ReadableVersion(bucket, key, version_id);
   if (!v) return Err(v.error());
   SEGLAKE_TRY(CheckNotDamaged(*v));
@@ -126,7 +127,7 @@ Result<std::unique_ptr<ObjectReader>> EngineImpl::OpenRead(const std::string& bu
   if (!m) return Err(m.error());
   if (m->size() != v->size) return Err(Status::Corruption("manifest size differs from version"));
   ObjectInfo o = meta::ToObjectInfo(*v, true);
-  return NewObjectReader(this, std::move(o), std::move(*m));
+  return NewObjectReader(this, std::move(o), std::move(*m), std::move(lease));
 }
 
 Result<DeleteResult> EngineImpl::Delete(const std::string& bucket, const std::string& key,
@@ -158,6 +159,7 @@ Result<ObjectInfo> EngineImpl::Copy(const std::string& src_bucket, const std::st
                                     const CopyOptions& opts) {
   SEGLAKE_TRY(WritableCheck());
   SEGLAKE_TRY(CheckKey(dst_key));
+  auto lease = HoldReads();  // until the copy commits
   auto v = ReadableVersion(src_bucket, src_key, opts.src_version_id);
   if (!v) return Err(v.error());
   SEGLAKE_TRY(CheckNotDamaged(*v));

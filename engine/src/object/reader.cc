@@ -10,8 +10,8 @@ namespace {
 
 class ReaderImpl final : public ObjectReader {
  public:
-  ReaderImpl(EngineImpl* e, ObjectInfo info, Manifest m)
-      : e_(e), info_(std::move(info)), m_(std::move(m)) {}
+  ReaderImpl(EngineImpl* e, ObjectInfo info, Manifest m, std::shared_ptr<void> lease)
+      : e_(e), info_(std::move(info)), m_(std::move(m)), lease_(std::move(lease)) {}
 
   const ObjectInfo& info() const override { return info_; }
 
@@ -39,6 +39,7 @@ class ReaderImpl final : public ObjectReader {
   EngineImpl* e_;
   ObjectInfo info_;
   Manifest m_;
+  std::shared_ptr<void> lease_;  // keeps GC away from its segments
 };
 
 // When the extent is exactly one data record, verify its CRC.
@@ -71,8 +72,9 @@ Status ReadExtent(EngineImpl* e, const Extent& ext, uint64_t in, char* out, size
   return Status::OK();
 }
 
-std::unique_ptr<ObjectReader> NewObjectReader(EngineImpl* e, ObjectInfo info, Manifest m) {
-  return std::make_unique<ReaderImpl>(e, std::move(info), std::move(m));
+std::unique_ptr<ObjectReader> NewObjectReader(EngineImpl* e, ObjectInfo info, Manifest m,
+                                              std::shared_ptr<void> lease) {
+  return std::make_unique<ReaderImpl>(e, std::move(info), std::move(m), std::move(lease));
 }
 
 }  // namespace seglake

@@ -19,4 +19,9 @@ Result<std::shared_ptr<File>> SegmentFiles::Get(uint64_t segment) {
   return sp;
 }
 
+void SegmentFiles::Forget(uint64_t segment) {
+  std::lock_guard<std::mutex> l(mu_);
+  files_.erase(segment);
+}
+
 }  // namespace seglake

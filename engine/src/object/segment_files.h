@@ -15,6 +15,8 @@ class SegmentFiles {
  public:
   SegmentFiles(Env* env, std::string dir) : env_(env), dir_(std::move(dir)) {}
   Result<std::shared_ptr<File>> Get(uint64_t segment);
+  // Drops the cached handle of a deleted segment (readers holding it keep it).
+  void Forget(uint64_t segment);
 
  private:
   Env* env_;
