@@ -72,6 +72,7 @@ Result<PartInfo> EngineImpl::CopyPart(const std::string& upload_id, uint32_t par
   SEGLAKE_TRY(WritableCheck());
   SEGLAKE_TRY(CheckPartNumber(part_number));
   if (auto u = GetUpload(upload_id); !u) return Err(u.error());
+  auto lease = HoldReads();  // until the part commits
   auto v = ReadableVersion(src_bucket, src_key, opts.src_version_id);
   if (!v) return Err(v.error());
   SEGLAKE_TRY(CheckNotDamaged(*v));
