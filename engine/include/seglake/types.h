@@ -181,7 +181,9 @@ struct EngineStats {
   uint64_t segments_open = 0;
   uint64_t segments_sealed = 0;
   uint64_t segment_bytes = 0;
-  uint64_t live_bytes = 0;  // bytes referenced by versions and parts
+  uint64_t live_bytes = 0;           // bytes referenced by versions and parts (once per reference)
+  uint64_t extents = 0;              // in the manifests of all versions (holes included)
+  uint64_t fragmented_versions = 0;  // versions whose manifest has more than 64 extents
   uint64_t last_seq = 0;
 };
 

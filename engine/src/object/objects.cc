@@ -291,7 +291,15 @@ Result<EngineStats> EngineImpl::Stats() {
               Q{"SELECT count(*) FROM versions WHERE delete_marker=1", &s.delete_markers},
               Q{"SELECT count(*) FROM uploads", &s.uploads},
               Q{"SELECT coalesce(sum(live_bytes),0) FROM segments", &s.live_bytes},
-              Q{"SELECT v FROM kv WHERE k='seq'", &s.last_seq}}) {
+              Q{"SELECT v FROM kv WHERE k='seq'", &s.last_seq},
+              // A manifest's length gives its extent count (manifest/FORMAT.md);
+              // length() of a BLOB does not read it.
+              Q{"SELECT coalesce(sum((length(manifest) - 20) / 24), 0) FROM versions "
+                "WHERE delete_marker=0 AND manifest IS NOT NULL",
+                &s.extents},
+              Q{"SELECT coalesce(sum(length(manifest) > 20 + 24 * 64), 0) FROM versions "
+                "WHERE delete_marker=0 AND manifest IS NOT NULL",
+                &s.fragmented_versions}}) {
     auto st = db->Prepare(q.sql);
     if (!st) return Err(st.error());
     auto r = st->Step();
