@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <functional>
 
 #include "names.h"
@@ -103,17 +104,22 @@ struct Fs::Handle {
   std::mutex reader_mu;
 };
 
+// An open directory. Entries are numbered in the order listed; the handle
+// keeps a window of the most recent ones so the kernel, which asks again
+// from the last entry it passed on, finds the same entries at the same
+// offsets however the directory changes meanwhile. Only a seek back past
+// the window lists from the start again.
 struct Fs::DirHandle {
   struct Entry {
     std::string name;
     bool dir = false;
     ObjectInfo info;  // a file's version (with attributes for readdirplus)
   };
+  static constexpr size_t kWindow = 8192;
   std::string path;
-  std::vector<Entry> page;
-  uint64_t base = 0;  // index of page[0] among the directory's entries
-  std::string after;  // where the next page starts (exclusive)
-  bool loaded = false;
+  std::deque<Entry> window;
+  uint64_t base = 0;  // index of window[0] among the directory's entries
+  std::string after;  // where the next page of the listing starts (exclusive)
   bool eof = false;
   std::mutex mu;
 };
@@ -516,7 +522,17 @@ Status Fs::ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in) {
     fuse_reply_attr(req, &st, opt_.attr_timeout);
     return Status::OK();
   }
-  if (unlinked) return Status::NotFound(path);
+  if (unlinked || in->detached) {
+    // Still open somewhere: the version it has open.
+    std::lock_guard<std::mutex> l(in->mu);
+    if (!in->has_last) return Status::NotFound(path);
+    Node kept;
+    kept.exists = true;
+    kept.info = in->last;
+    struct stat st = Attr(*in, kept);
+    fuse_reply_attr(req, &st, opt_.attr_timeout);
+    return Status::OK();
+  }
   auto r = Resolve(path);
   if (!r) return r.error();
   if (!r->exists || r->dir != in->dir) return Status::NotFound(path);
@@ -624,6 +640,8 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, const struct stat* attr, int to
         s = fn(in->editor.get());
         if (s.ok() && (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)))
           in->write_mtime_ns = 0;  // an explicit time wins over the last write's
+        // No writing handle will close to commit it: commit now.
+        if (s.ok() && in->writers == 0) s = CommitLocked(*in);
       } else {
         open_copy = false;
       }
@@ -986,6 +1004,7 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
           return;
         }
         in->editor = std::move(*ed);
+        in->editor_open = true;
       }
       if (fi->flags & O_TRUNC) {
         Status s = in->editor->Truncate(0);
@@ -1006,6 +1025,8 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       const std::string& v = h->reader->info().version_id + h->reader->info().etag;
       fi->keep_cache = v == in->opened_version;
       in->opened_version = v;
+      in->last = h->reader->info();
+      in->has_last = true;
     }
   }
   {
@@ -1060,7 +1081,13 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
     }
     in->unlinked = false;
     std::lock_guard<std::mutex> g(in->mu);
-    if (!in->editor) in->editor = std::move(*ed);
+    in->last = *r;
+    in->has_last = true;
+    bool writable = (fi->flags & O_ACCMODE) != O_RDONLY;
+    if (!in->editor && writable) {
+      in->editor = std::move(*ed);
+      in->editor_open = true;
+    }
   }
   // Open it; the lookup counted above stands for the entry replied below.
   auto h = std::make_unique<Handle>();
@@ -1078,6 +1105,7 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
         return;
       }
       in->editor = std::move(*ed);
+      in->editor_open = true;
     }
     if (h->writable) {
       if ((fi->flags & O_TRUNC) && in->editor->size() > 0) {
@@ -1195,7 +1223,12 @@ void Fs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     std::lock_guard<std::mutex> l(h->in->mu);
     Status s = CommitLocked(*h->in);
     if (!s.ok()) Log("commit at release", h->in->path, s);
-    if (--h->in->writers == 0) h->in->editor.reset();
+    if (--h->in->writers == 0 && h->in->editor) {
+      h->in->last = h->in->editor->base();
+      h->in->has_last = true;
+      h->in->editor.reset();
+      h->in->editor_open = false;
+    }
   }
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -1233,128 +1266,127 @@ void Fs::ReleaseDir(fuse_req_t req, fuse_file_info* fi) {
 }
 
 namespace {
-// Loads the next page of a directory into h->page (possibly empty while not
-// at the end, when every key of a page is hidden).
-Status LoadPage(Engine* engine, Fs::DirHandle* h, bool with_attrs);
+// Appends the next page of a directory to h->window (possibly nothing while
+// not at the end, when every key of a page is hidden).
+Status LoadPage(Engine* engine, Fs::DirHandle* h);
 }  // namespace
 
 void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi,
                  bool plus) {
   auto* h = reinterpret_cast<DirHandle*>(fi->fh);
-  std::lock_guard<std::mutex> l(h->mu);
   std::string out(size, '\0');
   size_t used = 0;
-  uint64_t i = static_cast<uint64_t>(off);
-  auto restart = [&]() {
-    h->page.clear();
-    h->base = 0;
-    h->after.clear();
-    h->eof = false;
-    h->loaded = false;
-  };
-  if (i == 0) restart();
-  for (;;) {
-    std::string name;
-    struct stat st {};
-    bool entry_dir = false;
-    const DirHandle::Entry* ent = nullptr;
-    if (i < 2) {
-      name = i == 0 ? "." : "..";
-      st.st_ino = i == 0 ? ino : kRoot;
-      st.st_mode = S_IFDIR;
-    } else {
-      uint64_t k = i - 2;
-      if (k < h->base) {
-        restart();
-        continue;
-      }
-      if (k >= h->base + h->page.size()) {
-        if (h->eof) break;
-        if (h->loaded) h->base += h->page.size();
-        Status s = LoadPage(engine_.get(), h, plus);
-        if (!s.ok()) {
-          if (used == 0) {
-            fuse_reply_err(req, Errno(s));
-            return;
-          }
-          break;
-        }
-        h->loaded = true;
-        continue;
-      }
-      ent = &h->page[k - h->base];
-      name = ent->name;
-      entry_dir = ent->dir;
-    }
-    size_t room = size - used;
-    if (!plus) {
-      if (ent) {
-        // d_ino 0 would hide the entry: the known inode, else a stand-in
-        // (stat gives the real one).
-        std::string child = h->path.empty() ? name : h->path + "/" + name;
-        std::lock_guard<std::mutex> g(mu_);
-        auto known = by_path_.find(child);
-        st.st_ino = known != by_path_.end()
-                        ? known->second
-                        : (std::hash<std::string>{}(child) | (uint64_t{1} << 63));
-        st.st_mode = entry_dir ? S_IFDIR : S_IFREG;
-      }
-      if (ent && !entry_dir && ent->info.attrs.posix.mode &&
-          (*ent->info.attrs.posix.mode & S_IFMT) == S_IFLNK)
-        st.st_mode = S_IFLNK;
-      size_t need = fuse_add_direntry(req, out.data() + used, room, name.c_str(), &st,
-                                      static_cast<off_t>(i + 1));
-      if (need > room) break;
-      used += need;
-    } else {
-      size_t need = fuse_add_direntry_plus(req, nullptr, 0, name.c_str(), nullptr, 0);
-      if (need > room) break;
-      fuse_entry_param e{};
-      if (!ent) {
-        e.attr = st;
-        e.ino = 0;
-        e.attr.st_ino = st.st_ino;
+  Status failed;
+  {
+    std::lock_guard<std::mutex> l(h->mu);
+    uint64_t i = static_cast<uint64_t>(off);
+    auto restart = [&]() {
+      h->window.clear();
+      h->base = 0;
+      h->after.clear();
+      h->eof = false;
+    };
+    if (i == 0 || (i >= 2 && i - 2 < h->base)) restart();
+    for (;;) {
+      std::string name;
+      struct stat st {};
+      const DirHandle::Entry* ent = nullptr;
+      if (i < 2) {
+        name = i == 0 ? "." : "..";
+        st.st_ino = i == 0 ? ino : kRoot;
+        st.st_mode = S_IFDIR;
       } else {
-        std::string child = h->path.empty() ? name : h->path + "/" + name;
-        Node n;
-        n.exists = true;
-        n.dir = entry_dir;
-        if (entry_dir && !h->path.empty()) {
-          auto [bucket, key] = Split(child);
-          auto m = engine_->Head(bucket, key + "/");
-          if (m) {
-            n.has_marker = true;
-            n.info = std::move(*m);
-          }
-        } else {
-          n.info = ent->info;
+        uint64_t k = i - 2;
+        if (k >= h->base + h->window.size()) {
+          if (h->eof) break;
+          failed = LoadPage(engine_.get(), h);
+          if (!failed.ok()) break;
+          continue;
         }
-        auto in = Intern(child, entry_dir, true);
-        if (!entry_dir) {
-          std::lock_guard<std::mutex> g(in->mu);
-          if (in->editor) {
-            n.info.size = in->editor->size();
-            n.info.attrs = in->editor->attrs();
-          }
-        }
-        e.ino = in->ino;
-        e.generation = 1;
-        e.attr = Attr(*in, n);
-        e.attr_timeout = opt_.attr_timeout;
-        e.entry_timeout = opt_.entry_timeout;
+        ent = &h->window[k - h->base];
+        name = ent->name;
       }
-      fuse_add_direntry_plus(req, out.data() + used, room, name.c_str(), &e,
-                             static_cast<off_t>(i + 1));
-      used += need;
+      size_t room = size - used;
+      if (!plus) {
+        if (ent) {
+          // d_ino 0 would hide the entry: the known inode, else a stand-in
+          // (stat gives the real one).
+          std::string child = h->path.empty() ? name : h->path + "/" + name;
+          std::lock_guard<std::mutex> g(mu_);
+          auto known = by_path_.find(child);
+          st.st_ino = known != by_path_.end()
+                          ? known->second
+                          : (std::hash<std::string>{}(child) | (uint64_t{1} << 63));
+          st.st_mode = ent->dir ? S_IFDIR : S_IFREG;
+          if (!ent->dir && ent->info.attrs.posix.mode &&
+              (*ent->info.attrs.posix.mode & S_IFMT) == S_IFLNK)
+            st.st_mode = S_IFLNK;
+        }
+        size_t need = fuse_add_direntry(req, out.data() + used, room, name.c_str(), &st,
+                                        static_cast<off_t>(i + 1));
+        if (need > room) break;
+        used += need;
+      } else {
+        size_t need = fuse_add_direntry_plus(req, nullptr, 0, name.c_str(), nullptr, 0);
+        if (need > room) break;
+        fuse_entry_param e{};
+        if (!ent) {
+          e.attr = st;
+        } else {
+          std::string child = h->path.empty() ? name : h->path + "/" + name;
+          Node n;
+          n.exists = true;
+          n.dir = ent->dir;
+          if (ent->dir && !h->path.empty()) {
+            auto [bucket, key] = Split(child);
+            auto m = engine_->Head(bucket, key + "/");
+            if (m) {
+              n.has_marker = true;
+              n.info = std::move(*m);
+            }
+          } else {
+            n.info = ent->info;
+          }
+          auto in = Intern(child, ent->dir, true);
+          if (!ent->dir) {
+            std::lock_guard<std::mutex> g(in->mu);
+            if (in->editor) {
+              n.info.size = in->editor->size();
+              n.info.attrs = in->editor->attrs();
+            }
+          }
+          e.ino = in->ino;
+          e.generation = 1;
+          e.attr = Attr(*in, n);
+          e.attr_timeout = opt_.attr_timeout;
+          e.entry_timeout = opt_.entry_timeout;
+        }
+        fuse_add_direntry_plus(req, out.data() + used, room, name.c_str(), &e,
+                               static_cast<off_t>(i + 1));
+        used += need;
+      }
+      ++i;
     }
-    ++i;
+  }
+  // Replied outside the handle's lock: the reply lets the kernel release the
+  // directory, which deletes the handle.
+  if (!failed.ok() && used == 0) {
+    fuse_reply_err(req, Errno(failed));
+    return;
   }
   fuse_reply_buf(req, out.data(), used);
 }
 
 namespace {
-Status LoadPage(Engine* engine, Fs::DirHandle* h, bool with_attrs) {
-  h->page.clear();
+Status LoadPage(Engine* engine, Fs::DirHandle* h) {
+  std::vector<Fs::DirHandle::Entry> page;
+  auto keep = [&]() {
+    for (auto& e : page) h->window.push_back(std::move(e));
+    while (h->window.size() > Fs::DirHandle::kWindow) {
+      h->window.pop_front();
+      ++h->base;
+    }
+  };
   if (h->path.empty()) {
     auto b = engine->ListBuckets();
     if (!b) return b.error();
@@ -1363,8 +1395,9 @@ Status LoadPage(Engine* engine, Fs::DirHandle* h, bool with_attrs) {
       e.name = x.name;
       e.dir = true;
       e.info.last_modified_ns = x.created_ns;
-      h->page.push_back(std::move(e));
+      page.push_back(std::move(e));
     }
+    keep();
     h->eof = true;
     return Status::OK();
   }
@@ -1375,7 +1408,6 @@ Status LoadPage(Engine* engine, Fs::DirHandle* h, bool with_attrs) {
   lo.start_after = h->after;
   lo.max_keys = kListPage;
   lo.with_attrs = true;
-  (void)with_attrs;
   auto r = engine->List(bucket, lo);
   if (!r) return r.error();
   // Merge files and directories in key order; a directory hides a file of
@@ -1399,12 +1431,13 @@ Status LoadPage(Engine* engine, Fs::DirHandle* h, bool with_attrs) {
       if (t && !t->objects.empty()) continue;
     }
     while (dir_at != dirs.end() && *dir_at < name) {
-      h->page.push_back(Fs::DirHandle::Entry{*dir_at, true, {}});
+      page.push_back(Fs::DirHandle::Entry{*dir_at, true, {}});
       ++dir_at;
     }
-    h->page.push_back(Fs::DirHandle::Entry{name, false, std::move(o)});
+    page.push_back(Fs::DirHandle::Entry{name, false, std::move(o)});
   }
-  for (; dir_at != dirs.end(); ++dir_at) h->page.push_back(Fs::DirHandle::Entry{*dir_at, true, {}});
+  for (; dir_at != dirs.end(); ++dir_at) page.push_back(Fs::DirHandle::Entry{*dir_at, true, {}});
+  keep();
   if (r->truncated) {
     h->after = r->next_marker;
   } else {
@@ -1739,14 +1772,33 @@ void Fs::Invalidate(const std::vector<Change>& changes) {
       size_t start = 0;
       for (;;) {
         size_t slash = key.find('/', start);
-        std::string part = key.substr(start, slash == std::string::npos ? slash : slash - start);
+        bool leaf = slash == std::string::npos;
+        std::string part = key.substr(start, leaf ? slash : slash - start);
         if (!ShowableComponent(part)) break;
-        auto p = by_path_.find(cur);
-        if (p != by_path_.end()) entries.emplace(p->second, part);
+        auto parent = by_path_.find(cur);
         cur += "/" + part;
         auto me = by_path_.find(cur);
-        if (me != by_path_.end()) inodes.insert(me->second);
-        if (slash == std::string::npos) break;
+        std::shared_ptr<Inode> in = me == by_path_.end() ? nullptr : inodes_[me->second];
+        if (in && in->dir) {
+          // A directory the kernel knows stays: dropping its entry would
+          // detach it from processes inside it (getcwd fails). Refresh its
+          // attributes only.
+          if (leaf) inodes.insert(in->ino);
+        } else if (parent != by_path_.end()) {
+          // A new name (a negative entry to drop), or a file that changed.
+          entries.emplace(parent->second, part);
+          if (in && leaf) {
+            if (in->opens > 0 && !in->editor_open.load()) {
+              // Open for reading: it keeps the version it opened, as a file
+              // replaced by rename does; the name gets a new inode.
+              in->detached = true;
+              by_path_.erase(me);
+            } else {
+              inodes.insert(in->ino);
+            }
+          }
+        }
+        if (leaf) break;
         start = slash + 1;
       }
     }

@@ -45,12 +45,18 @@ struct Inode {
   uint64_t nlookup = 0;
   int opens = 0;
   std::atomic<bool> unlinked{false};  // removed while known: writes are discarded
+  // Replaced over S3 while open for reading: the name now leads to a new
+  // inode; this one keeps its version for its open handles.
+  std::atomic<bool> detached{false};
+  std::atomic<bool> editor_open{false};  // `editor` is set (readable without `mu`)
 
   std::mutex mu;  // guards everything below
   std::unique_ptr<FileEditor> editor;
   int writers = 0;
   int64_t write_mtime_ns = 0;  // last write, applied at commit
   std::string opened_version;  // version id seen at the last open, for keep_cache
+  ObjectInfo last;             // the version last opened or committed (for fstat
+  bool has_last = false;       // of an unlinked or detached open file)
 };
 
 class Fs {
