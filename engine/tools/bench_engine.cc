@@ -44,7 +44,7 @@ constexpr uint64_t kMiB = 1024 * kKiB;
 constexpr uint64_t kGiB = 1024 * kMiB;
 constexpr size_t kChunk = kMiB;  // every streaming write and read moves 1 MiB at a time
 constexpr const char* kBucket = "bench";
-constexpr const char* kNames[] = {"write", "small", "latency", "multipart", "read"};
+constexpr const char* kNames[] = {"write", "small", "latency", "multipart", "read", "maint"};
 
 using Clock = std::chrono::steady_clock;
 double SecondsSince(Clock::time_point t0) {
@@ -267,6 +267,8 @@ struct Sizes {
   int latency_puts;          // workload 3
   uint32_t multipart_parts;  // workload 4: 5 MiB parts to complete
   uint32_t compare_parts;    // workload 4: parts per side, 64 MiB vs 5 MiB
+  int maint_big_objects;     // workload 6: 64 MiB objects (the "per GiB" data dir)
+  int maint_small_objects;   // workload 6: 1 KiB objects (the "per million objects" one)
 };
 
 const char* kUsage =
@@ -296,6 +298,9 @@ const char* kUsage =
     "             100 x 64 MiB vs 100 x 5 MiB parts complete        within +-20%\n"
     "             (--quick: 100 parts; 10 x 64 MiB vs 10 x 5 MiB)\n"
     "  read       4 threads read the 'write' objects, warm pass     >= 0.7x (c)\n"
+    "  maint      fsck, scrub, rebuild-index per GiB (16 x 64 MiB) and per million\n"
+    "             objects (100,000 x 1 KiB, scaled); compaction MB/s with GET p99\n"
+    "             (1 MiB ranged reads) with and without it running (no targets)\n"
     "Full mode needs about 12 GiB free on DIR and scales multipart down if not.\n";
 
 // ---- the benchmark
@@ -305,8 +310,8 @@ class Bench {
   Bench(Config cfg, std::string scratch)
       : cfg_(std::move(cfg)),
         scratch_(std::move(scratch)),
-        sz_(cfg_.quick ? Sizes{64 * kMiB, 1.0, 1, 2.0, 100, 100, 10}
-                       : Sizes{1 * kGiB, 3.0, 4, 5.0, 200, 1000, 100}) {}
+        sz_(cfg_.quick ? Sizes{64 * kMiB, 1.0, 1, 2.0, 100, 100, 10, 2, 2000}
+                       : Sizes{1 * kGiB, 3.0, 4, 5.0, 200, 1000, 100, 16, 100000}) {}
 
   // Runs everything wanted; returns false if anything failed.
   bool Run() {
@@ -341,6 +346,7 @@ class Bench {
       }
     }
     if (cfg_.Wants("multipart")) Guard("multipart", "4. CompleteUpload", [&] { Multipart(); });
+    if (cfg_.Wants("maint")) Guard("maint", "6. maintenance", [&] { Maint(); });
     return !failed_;
   }
 
@@ -724,6 +730,111 @@ class Bench {
         : cfg_.quick ? "--quick: 10 parts per side instead of 100"
                      : "")
         .Within(0.8, 1.2);
+  }
+
+  // Workload 6: maintenance costs. Two data dirs: big objects (per GiB) and
+  // many small ones (per million objects, measured on fewer and scaled).
+  void Maint() {
+    const int big_n = sz_.maint_big_objects, small_n = sz_.maint_small_objects;
+    const double gib = static_cast<double>(big_n) * 64 * kMiB / kGiB;
+    const double mobj = small_n / 1e6;
+    auto timed = [&](const std::function<void()>& fn) {
+      auto t0 = Clock::now();
+      fn();
+      return SecondsSince(t0);
+    };
+    struct Side {
+      std::string name;
+      double unit;  // GiB or million objects
+      const char* per;
+    };
+    for (const Side& side :
+         {Side{"data-maint-big", gib, "GiB"}, Side{"data-maint-many", mobj, "M objects"}}) {
+      auto eng = OpenEngine(side.name);
+      if (side.name == "data-maint-big") {
+        Log(Fmt("workload 6: writing %d x 64 MiB", big_n));
+        std::vector<unsigned char> chunk = MakeBlock(600);
+        for (int i = 0; i < big_n; ++i) {
+          auto w = Must(eng->BeginPut(kBucket, Fmt("big/%04d", i), {}), "BeginPut");
+          AppendContent(*w, 64 * kMiB, chunk, 600 + static_cast<uint64_t>(i));
+          Must(w->Commit(), "Commit");
+        }
+      } else {
+        Log(Fmt("workload 6: writing %d x 1 KiB with 32 writers", small_n));
+        std::atomic<int> next{0};
+        std::string body(1024, 'x');
+        RunThreads(32, [&](int) {
+          for (int i; (i = next.fetch_add(1)) < small_n;)
+            Must(eng->Put(kBucket, Fmt("small/%07d", i), body), "Put");
+        });
+      }
+      Must(eng->SealActiveSegment(), "SealActiveSegment");
+      double fsck = timed([&] {
+        auto r = Must(eng->Fsck(), "Fsck");
+        if (!r.problems.empty()) throw BenchError("fsck found problems");
+      });
+      double scrub = timed([&] {
+        auto r = Must(eng->Scrub(false), "Scrub");
+        if (!r.problems.empty()) throw BenchError("scrub found problems");
+      });
+      std::string tag = side.name == "data-maint-big" ? "gib" : "mobj";
+      Add("maint.fsck." + tag, Fmt("6. fsck per %s", side.per), fsck / side.unit, "s", NAN,
+          Fmt("%.2f s measured", fsck));
+      Add("maint.scrub." + tag, Fmt("6. scrub per %s", side.per), scrub / side.unit, "s", NAN,
+          Fmt("%.2f s measured", scrub));
+      if (side.name == "data-maint-big") MaintCompact(*eng, big_n);
+      Must(eng->Close(), "Engine::Close");
+      eng.reset();
+      double rebuild = timed([&] { Must(seglake::RebuildIndex(Path(side.name)), "RebuildIndex"); });
+      Add("maint.rebuild." + tag, Fmt("6. rebuild-index per %s", side.per), rebuild / side.unit,
+          "s", NAN, Fmt("%.2f s measured", rebuild));
+      Remove(side.name);
+    }
+  }
+
+  // Deletes every other big object, then measures 1 MiB ranged reads of the
+  // rest for a while idle and while compaction rewrites the sparse segment.
+  void MaintCompact(seglake::Engine& eng, int big_n) {
+    for (int i = 1; i < big_n; i += 2) Must(eng.Delete(kBucket, Fmt("big/%04d", i)), "Delete");
+    auto reads = [&](const std::function<bool()>& go_on) {
+      std::vector<double> ms;
+      std::mt19937_64 rng(7);
+      std::vector<char> buf(kMiB);
+      while (go_on()) {
+        int obj = static_cast<int>(rng() % static_cast<uint64_t>((big_n + 1) / 2)) * 2;
+        uint64_t off = (rng() % 64) * kMiB;
+        auto t0 = Clock::now();
+        auto r = Must(eng.OpenRead(kBucket, Fmt("big/%04d", obj)), "OpenRead");
+        Must(r->ReadAt(off, buf.data(), buf.size()), "ReadAt");
+        ms.push_back(MsSince(t0));
+      }
+      return ms;
+    };
+    auto t_idle = Clock::now();
+    double window = cfg_.quick ? 1.0 : 5.0;
+    std::vector<double> idle = reads([&] { return SecondsSince(t_idle) < window; });
+    std::atomic<bool> done{false};
+    seglake::CompactReport rep;
+    std::thread compactor([&] {
+      seglake::CompactOptions o;
+      o.max_live_ratio = 0.75;
+      o.defrag_min_extents = 0;
+      rep = Must(eng.Compact(o), "Compact");
+      done = true;
+    });
+    std::vector<double> busy = reads([&] { return !done.load(); });
+    compactor.join();
+    double secs = static_cast<double>(rep.elapsed_ns) / 1e9;
+    Add("maint.compact", "6. compaction rewrite", static_cast<double>(rep.bytes) / 1e6 / secs,
+        "MB/s", NAN,
+        Fmt("%.0f MB rewritten in %.2f s", static_cast<double>(rep.bytes) / 1e6, secs));
+    Add("maint.get_p99.idle", "6. 1 MiB GET p99, idle", Percentile(idle, 0.99), "ms", NAN,
+        Fmt("%zu reads", idle.size()));
+    Add("maint.get_p99.compacting", "6. 1 MiB GET p99, compacting", Percentile(busy, 0.99), "ms",
+        Percentile(idle, 0.99), Fmt("%zu reads", busy.size()));
+    auto gc = Must(eng.CollectGarbage(false, 0), "CollectGarbage");
+    gc = Must(eng.CollectGarbage(false, 0), "CollectGarbage");
+    Log(Fmt("workload 6: gc freed %.0f MB", static_cast<double>(gc.bytes_freed) / 1e6));
   }
 
   Config cfg_;
