@@ -1,7 +1,10 @@
 // seglake status, bucket ..., rebuild-index; and the shared engine helpers.
+
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <vector>
 
 #include "cli_commands.h"
@@ -53,6 +56,11 @@ int CloseEngine(const Context& ctx, Engine* engine, int exit_code) {
 }
 
 int FailStatus(const Context& ctx, const Status& s) {
+  if (s.IsBusy() && s.detail() == "Maintenance") {
+    return Fail(ctx.command, kExitProblem,
+                "the data dir " + ctx.data_dir +
+                    " is in maintenance mode: it takes no writes until 'seglake maintenance off'");
+  }
   return Fail(ctx.command, kExitProblem, s.ToString());
 }
 
@@ -74,6 +82,84 @@ void PrintRows(const std::vector<std::pair<std::string, std::string>>& rows) {
 
 std::string WithHuman(uint64_t bytes) {
   return std::to_string(bytes) + " (" + HumanBytes(bytes) + ")";
+}
+
+// How fragmented the manifests of the versions are (from EngineStats).
+struct Fragmentation {
+  uint64_t versions = 0;  // not delete markers
+  uint64_t extents = 0;   // in all their manifests (holes included)
+  uint64_t over_64 = 0;   // versions whose manifest has more than 64 extents
+};
+
+Fragmentation FragmentationOf(const EngineStats& s) {
+  return Fragmentation{s.versions, s.extents, s.fragmented_versions};
+}
+
+double AverageExtents(const Fragmentation& f) {
+  if (f.versions == 0) return 0.0;
+  return static_cast<double>(f.extents) / static_cast<double>(f.versions);
+}
+
+std::string FragmentationText(const Fragmentation& f) {
+  char avg[32];
+  std::snprintf(avg, sizeof avg, "%.2f", AverageExtents(f));
+  return std::string(avg) + " average, " + std::to_string(f.over_64) +
+         (f.over_64 == 1 ? " version" : " versions") + " with > 64 extents";
+}
+
+// The last fsck and scrub runs, which the engine records in
+// DATA_DIR/maint.json as {"fsck": {"ns": N, "problems": N}, "scrub": {...}}.
+// A missing file or entry means never; an unreadable one is reported as such.
+struct LastRuns {
+  nlohmann::json doc = nlohmann::json::object();
+  std::string error;  // the file exists but cannot be read or parsed
+};
+
+LastRuns ReadLastRuns(const std::string& data_dir) {
+  LastRuns runs;
+  const std::string path = data_dir + "/maint.json";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return runs;
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    runs.error = "cannot read " + path;
+    return runs;
+  }
+  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) {
+    runs.error = path + " is not a JSON object";
+    return runs;
+  }
+  runs.doc = std::move(j);
+  return runs;
+}
+
+// One run as JSON ({"ns", "time", "problems"}; null if never) and as text.
+nlohmann::json RunToJson(const LastRuns& runs, const char* what) {
+  auto it = runs.doc.find(what);
+  if (it == runs.doc.end() || !it->is_object()) return nullptr;
+  const nlohmann::json& r = *it;
+  nlohmann::json out = nlohmann::json::object();
+  if (r.contains("ns") && r["ns"].is_number_unsigned()) {
+    out["ns"] = r["ns"];
+    out["time"] = FormatTime(r["ns"].get<uint64_t>());
+  }
+  if (r.contains("problems") && r["problems"].is_number_unsigned()) out["problems"] = r["problems"];
+  return out;
+}
+
+std::string RunToText(const LastRuns& runs, const char* what) {
+  if (!runs.error.empty()) return "unknown (" + runs.error + ")";
+  nlohmann::json r = RunToJson(runs, what);
+  if (r.is_null()) return "never";
+  std::string text = r.contains("time") ? r["time"].get<std::string>() : "at an unknown time";
+  if (r.contains("problems")) {
+    const uint64_t n = r["problems"].get<uint64_t>();
+    text += n == 0 ? ", clean" : ", " + std::to_string(n) + (n == 1 ? " problem" : " problems");
+  }
+  return text;
 }
 
 int BucketList(Context& ctx) {
@@ -166,10 +252,23 @@ int CmdStatus(Context& ctx) {
   return WithEngine(ctx, Access::kRead, [&](Engine& engine) {
     auto stats = engine.Stats();
     if (!stats) return FailStatus(ctx, stats.error());
+    auto maintenance = engine.Maintenance();
+    if (!maintenance) return FailStatus(ctx, maintenance.error());
     const EngineStats& s = *stats;
+    const Fragmentation frag = FragmentationOf(s);
+    // The last runs are an extra: without them status still reports the rest.
+    const LastRuns runs = ReadLastRuns(ctx.data_dir);
     if (ctx.json) {
       nlohmann::json j = ToJson(s);
       j["data_dir"] = ctx.data_dir;
+      j["maintenance"] = *maintenance;
+      j["fragmentation"] = {{"versions", frag.versions},
+                            {"extents", frag.extents},
+                            {"avg_extents_per_version", AverageExtents(frag)},
+                            {"versions_over_64_extents", frag.over_64}};
+      j["last_fsck"] = RunToJson(runs, "fsck");
+      j["last_scrub"] = RunToJson(runs, "scrub");
+      if (!runs.error.empty()) j["last_runs_error"] = runs.error;
       PrintJson(j);
       return kExitOk;
     }
@@ -179,11 +278,16 @@ int CmdStatus(Context& ctx) {
         {"objects", std::to_string(s.objects)},
         {"versions", std::to_string(s.versions)},
         {"delete markers", std::to_string(s.delete_markers)},
-        {"uploads", std::to_string(s.uploads)},
+        {"open uploads", std::to_string(s.uploads)},
         {"segments open", std::to_string(s.segments_open)},
         {"segments sealed", std::to_string(s.segments_sealed)},
         {"segment bytes", WithHuman(s.segment_bytes)},
         {"live bytes", WithHuman(s.live_bytes)},
+        {"dead bytes", WithHuman(DeadBytes(s))},
+        {"extents/version", FragmentationText(frag)},
+        {"maintenance", *maintenance ? "on" : "off"},
+        {"last fsck", RunToText(runs, "fsck")},
+        {"last scrub", RunToText(runs, "scrub")},
         {"last seq", std::to_string(s.last_seq)},
     });
     return kExitOk;

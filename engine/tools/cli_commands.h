@@ -55,6 +55,15 @@ int CmdStatus(Context& ctx);
 int CmdBucket(Context& ctx);
 int CmdRebuildIndex(Context& ctx);
 
+// cli_maint.cc
+int CmdFsck(Context& ctx);
+int CmdScrub(Context& ctx);
+int CmdSnapshot(Context& ctx);
+int CmdMpuGc(Context& ctx);
+int CmdMaintenance(Context& ctx);
+int CmdGc(Context& ctx);
+int CmdCompact(Context& ctx);
+
 // cli_objects.cc
 int CmdPut(Context& ctx);
 int CmdGet(Context& ctx);

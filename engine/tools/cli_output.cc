@@ -1,5 +1,9 @@
 #include "cli_output.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cinttypes>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -164,7 +168,87 @@ nlohmann::json ToJson(const EngineStats& s) {
           {"segments_sealed", s.segments_sealed},
           {"segment_bytes", s.segment_bytes},
           {"live_bytes", s.live_bytes},
+          {"dead_bytes", DeadBytes(s)},
           {"last_seq", s.last_seq}};
+}
+
+uint64_t DeadBytes(const EngineStats& s) {
+  return s.segment_bytes > s.live_bytes ? s.segment_bytes - s.live_bytes : 0;
+}
+
+std::string SegmentFileName(uint64_t id) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64 ".seg", id);
+  return buf;
+}
+
+std::string FormatProblem(const Problem& p, bool id_is_upload) {
+  std::string line = p.kind;
+  if (!p.bucket.empty() || !p.key.empty()) {
+    line += "  " + EscapeForTerminal(p.bucket) + "/" + EscapeForTerminal(p.key);
+  }
+  if (!p.version_id.empty()) {
+    line += (id_is_upload ? "  upload " : "  version ") + EscapeForTerminal(p.version_id);
+  }
+  if (p.segment != 0) line += "  segment " + SegmentFileName(p.segment);
+  if (!p.detail.empty()) line += "  " + EscapeForTerminal(p.detail);
+  return line;
+}
+
+nlohmann::json ToJson(const Problem& p, bool id_is_upload) {
+  nlohmann::json j = {{"kind", p.kind}, {"bucket", p.bucket}, {"key", p.key}};
+  j[id_is_upload ? "upload_id" : "version_id"] = p.version_id;
+  j["segment"] = p.segment;
+  if (p.segment != 0) j["segment_file"] = SegmentFileName(p.segment);
+  j["detail"] = p.detail;
+  return j;
+}
+
+ProgressBar::ProgressBar(std::string label, Unit unit, std::string noun)
+    : label_(std::move(label)), unit_(unit), noun_(std::move(noun)) {
+  enabled_ = isatty(STDERR_FILENO) == 1;
+}
+
+ProgressBar::~ProgressBar() { Done(); }
+
+ProgressFn ProgressBar::Fn() {
+  if (!enabled_) return nullptr;
+  return [this](uint64_t done, uint64_t total) {
+    Draw(done, total);
+    return true;
+  };
+}
+
+void ProgressBar::Draw(uint64_t done, uint64_t total) {
+  const auto now = std::chrono::steady_clock::now();
+  if (drawn_ && done < total && now - last_ < std::chrono::milliseconds(100)) return;
+  last_ = now;
+  constexpr size_t kBar = 30;
+  const double frac =
+      total == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
+  const size_t filled = static_cast<size_t>(frac * kBar);
+  std::string line = label_ + " [" + std::string(filled, '#') + std::string(kBar - filled, '.') +
+                     "] " + std::to_string(static_cast<int>(frac * 100)) + "%  ";
+  if (unit_ == Unit::kBytes) {
+    line += HumanBytes(done) + " / " + HumanBytes(total);
+  } else {
+    line += std::to_string(done) + " / " + std::to_string(total);
+    if (!noun_.empty()) line += " " + noun_;
+  }
+  std::string out = "\r" + line;
+  if (line.size() < width_) out += std::string(width_ - line.size(), ' ');
+  width_ = line.size();
+  drawn_ = true;
+  std::fputs(out.c_str(), stderr);
+  std::fflush(stderr);
+}
+
+void ProgressBar::Done() {
+  if (!drawn_) return;
+  drawn_ = false;
+  std::string out = "\r" + std::string(width_, ' ') + "\r";
+  std::fputs(out.c_str(), stderr);
+  std::fflush(stderr);
 }
 
 }  // namespace seglake::cli

@@ -1,15 +1,18 @@
 // seglake: the admin command. Parses the command line, finds the command and
-// runs it; the commands live in cli_admin.cc and cli_objects.cc.
+// runs it; the commands live in cli_admin.cc, cli_maint.cc and cli_objects.cc,
+// `mount` and the mount helper form in cli_mount.cc.
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cli_args.h"
 #include "cli_commands.h"
+#include "cli_mount.h"
 #include "cli_output.h"
 
 #ifndef SEGLAKE_VERSION
@@ -49,6 +52,22 @@ Commands:
                                 rename a key, or every key under a prefix
   rebuild-index                 rebuild meta.db from the segment logs alone
                                 (no other process may have the data dir open)
+  fsck                          check every manifest against the segments and
+                                the index's consistency
+  scrub [--no-mark]             read every record and check its CRC; mark the
+                                versions over a bad one damaged
+  snapshot DEST                 write a consistent copy of the data dir to DEST
+  mpu-gc --older-than DURATION  abort multipart uploads older than DURATION
+                                (7d, 12h, 30m, 3600s)
+  maintenance on|off|status     refuse every write (on), allow them again (off)
+  gc plan|run [--grace D]       delete segments nothing references (after D, 5m)
+  compact plan|run              rewrite sparse segments and fragmented versions
+  mount DATA_DIR MOUNTPOINT [-o OPTS] [-f]
+                                mount the data dir as a FUSE filesystem (runs
+                                seglake-mount; see 'seglake mount --help')
+
+As the mount helper of `mount -t fuse.seglake` and fstab type fuse.seglake,
+mount.fuse3 runs `seglake DATA_DIR MOUNTPOINT -o OPTS`: the same as `mount`.
 
 Global options:
   --data-dir DIR  the data dir; required (environment: SEGLAKE_DATA_DIR)
@@ -57,7 +76,8 @@ Global options:
   --version       print the version
 
 Exit status: 0 success; 1 the operation failed (for example no such bucket or
-key); 2 could not run (bad usage, cannot open the data dir or a file).
+key) or fsck or scrub found a problem; 2 could not run (bad usage, cannot open
+the data dir or a file).
 See seglake(1).
 )";
 
@@ -111,6 +131,16 @@ const std::vector<Command>& Commands() {
        {{"prefix", '\0', false}, {"replace", '\0', false}},
        CmdMv},
       {"rebuild-index", "rebuild-index", {}, CmdRebuildIndex},
+      {"fsck", "fsck", {}, CmdFsck},
+      {"scrub", "scrub [--no-mark]", {{"no-mark", '\0', false}}, CmdScrub},
+      {"snapshot", "snapshot DEST", {}, CmdSnapshot},
+      {"mpu-gc", "mpu-gc --older-than DURATION", {{"older-than", '\0', true}}, CmdMpuGc},
+      {"maintenance", "maintenance on|off|status", {}, CmdMaintenance},
+      {"gc", "gc plan|run [--grace DURATION]", {{"grace", '\0', true}}, CmdGc},
+      {"compact",
+       "compact plan|run [--max-live RATIO] [--rate MBPS] [--no-defrag]",
+       {{"max-live", '\0', true}, {"rate", '\0', true}, {"no-defrag", '\0', false}},
+       CmdCompact},
   };
   return kCommands;
 }
@@ -156,6 +186,10 @@ std::optional<bool> FlagOrEnv(const ParsedArgs& args, std::string_view flag, con
 
 int Run(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() &&
+      IsMountHelperCall(args, args[0] == "mount" || FindCommand(args[0]) != nullptr)) {
+    return RunMountHelper(argv[0], args);
+  }
   std::string error;
   std::optional<size_t> at = FindFirstPositional(args, kGlobalFlags, &error);
   if (!at) {
@@ -175,8 +209,35 @@ int Run(int argc, char** argv) {
     std::cerr << kUsage;
     return kExitCannotRun;
   }
+  if (args[*at] == "mount") {
+    // Its own parser: -o may repeat, and the data dir may be an operand.
+    const std::span<const std::string> all(args);
+    std::optional<ParsedArgs> globals = ParseArgs(all.first(*at), kGlobalFlags, &error);
+    if (!globals) {
+      Fail("mount", kExitCannotRun, error);
+      std::fputs("Try 'seglake mount --help' for more information.\n", stderr);
+      return kExitCannotRun;
+    }
+    if (globals->Has("help")) {
+      std::cout << kMountUsage;
+      return kExitOk;
+    }
+    if (globals->Has("version")) return PrintVersion();
+    std::optional<std::string> data_dir = globals->Value("data-dir");
+    if (!data_dir) {
+      if (const char* env = std::getenv("SEGLAKE_DATA_DIR")) data_dir = env;
+    }
+    return RunMountCommand(argv[0], all.subspan(*at + 1), data_dir);
+  }
   const Command* command = FindCommand(args[*at]);
   if (command == nullptr) {
+    if (*at == 0 && args.size() >= 2 && args[0].find('/') != std::string::npos) {
+      // Most likely the mount helper form with a data dir that is missing.
+      return Fail("mount", kExitCannotRun,
+                  "no data dir " + EscapeForTerminal(args[0]) +
+                      " (as `seglake DATA_DIR MOUNTPOINT`, DATA_DIR must be an existing "
+                      "directory; `seglake mount` creates a missing one)");
+    }
     Fail("", kExitCannotRun, "unknown command '" + EscapeForTerminal(args[*at]) + "'");
     std::cerr << kUsage;
     return kExitCannotRun;

@@ -30,6 +30,12 @@ int Fail(const std::string& msg) {
 
 // The mountpoint must be an existing directory that is not already mounted.
 bool CheckMountpoint(const std::string& mnt, std::string* abs, std::string* error) {
+  // mount.fuse3 -o drop_privileges passes an already open /dev/fuse as
+  // /dev/fd/N: libfuse takes it as it is.
+  if (mnt.rfind("/dev/fd/", 0) == 0) {
+    *abs = mnt;
+    return true;
+  }
   struct stat st {};
   if (stat(mnt.c_str(), &st) != 0) {
     int e = errno;

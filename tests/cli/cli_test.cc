@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "seglake/engine.h"
 #include "subprocess.h"
 #include "util/temp_dir.h"
 
@@ -150,6 +151,36 @@ bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
+// One JSON document printed by a run, whatever its exit code.
+json ParseDoc(const RunResult& r) {
+  json j = json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  BOOST_TEST_REQUIRE(!j.is_discarded(), "printed non-JSON: " << r.out << "; stderr: " << r.err);
+  return j;
+}
+
+// The segment file holding the most bytes: the one a large put wrote.
+std::string LargestSegment(const std::string& data_dir) {
+  std::string best;
+  uintmax_t best_size = 0;
+  for (const auto& e : std::filesystem::directory_iterator(data_dir + "/segments")) {
+    if (e.path().extension() != ".seg") continue;
+    if (best.empty() || e.file_size() > best_size) {
+      best = e.path().string();
+      best_size = e.file_size();
+    }
+  }
+  BOOST_TEST_REQUIRE(!best.empty(), "no segment in " << data_dir);
+  return best;
+}
+
+// Whether some problem in a fsck or scrub report names bucket/key.
+bool NamesKey(const json& report, const std::string& bucket, const std::string& key) {
+  for (const json& p : report.at("problems")) {
+    if (p.at("bucket") == bucket && p.at("key") == key) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(usage)
@@ -202,8 +233,9 @@ BOOST_AUTO_TEST_CASE(help_and_version) {
   Cli cli;
   RunResult help = cli.Raw({"--help"});
   BOOST_TEST(help.exit_code == 0);
-  for (const char* word : {"status", "bucket", "put", "get", "head", "ls", "rm", "cp", "mv",
-                           "rebuild-index", "--data-dir", "--json"}) {
+  for (const char* word :
+       {"status", "bucket", "put", "get", "head", "ls", "rm", "cp", "mv", "rebuild-index", "fsck",
+        "scrub", "snapshot", "mpu-gc", "maintenance", "--data-dir", "--json"}) {
     BOOST_TEST(Contains(help.out, word), "--help does not mention " << word);
   }
   RunResult put_help = cli.Raw({"put", "--help"});
@@ -526,6 +558,306 @@ BOOST_AUTO_TEST_CASE(rebuild_index_refuses_while_in_use) {
   BOOST_TEST(cli.Ok({"get", "b", "before"}) == "kept");
   cli.Ok({"rebuild-index"});
   BOOST_TEST((cli.Ok({"get", "b", "streamed"}) == chunk));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// fsck, scrub, snapshot, mpu-gc and maintenance mode: the engine's
+// maintenance operations through the admin command.
+BOOST_AUTO_TEST_SUITE(maintenance)
+
+BOOST_AUTO_TEST_CASE(fsck_finds_a_truncated_segment) {
+  Cli cli;
+  const uint64_t seed = Seed();
+  BOOST_TEST_MESSAGE("seed " << seed << " (set SEGLAKE_SEED to repeat)");
+  cli.Ok({"bucket", "create", "b"});
+  cli.Ok({"put", "b", "small", cli.File("small", "kept")});
+  cli.Ok({"put", "b", "victim", cli.File("victim", RandomBytes(3 << 20, seed))});
+
+  std::string out = cli.Ok({"fsck"});
+  BOOST_TEST(Contains(out, "fsck: "), out);
+  BOOST_TEST(Contains(out, "clean"), out);
+  json clean = cli.Json({"fsck"});
+  BOOST_TEST(clean.at("clean").get<bool>());
+  BOOST_TEST(clean.at("problems").empty());
+  BOOST_TEST(clean.at("versions").get<uint64_t>() == 2u);
+  json status = cli.Json({"status"});
+  BOOST_TEST(status.at("last_fsck").at("problems").get<uint64_t>() == 0u);
+  BOOST_TEST(status.at("last_scrub").is_null());
+
+  // Cut the segment holding the large object in half: its later extents
+  // now lie past the end of the file.
+  const std::string seg = LargestSegment(cli.data);
+  std::filesystem::resize_file(seg, std::filesystem::file_size(seg) / 2);
+  RunResult r = cli.Run({"fsck"});
+  BOOST_TEST(r.exit_code == 1, "fsck exited " << r.exit_code << ": " << r.err);
+  BOOST_TEST(Contains(r.out, "b/victim"), r.out);
+  BOOST_TEST(Contains(r.out, "extent-out-of-bounds"), r.out);
+  BOOST_TEST(Contains(r.out, std::filesystem::path(seg).filename().string()), r.out);
+  BOOST_TEST(!Contains(r.out, "b/small"), r.out);
+  BOOST_TEST(Contains(r.out, "problem"), r.out);
+
+  RunResult rj = cli.Run({"--json", "fsck"});
+  BOOST_TEST(rj.exit_code == 1);
+  json report = ParseDoc(rj);
+  BOOST_TEST(!report.at("clean").get<bool>());
+  BOOST_TEST(NamesKey(report, "b", "victim"), report.dump());
+  BOOST_TEST(!NamesKey(report, "b", "small"), report.dump());
+  for (const json& p : report.at("problems")) {
+    BOOST_TEST(p.contains("kind"));
+    BOOST_TEST(p.contains("detail"));
+  }
+  BOOST_TEST(cli.Json({"status"}).at("last_fsck").at("problems").get<uint64_t>() > 0u);
+  BOOST_TEST(Contains(cli.Ok({"status"}), "last fsck"));
+}
+
+BOOST_AUTO_TEST_CASE(scrub_marks_a_version_over_a_flipped_byte) {
+  Cli cli;
+  const uint64_t seed = Seed();
+  BOOST_TEST_MESSAGE("seed " << seed << " (set SEGLAKE_SEED to repeat)");
+  cli.Ok({"bucket", "create", "b"});
+  cli.Ok({"put", "b", "bystander", cli.File("bystander", "unharmed")});
+  cli.Ok({"put", "b", "victim", cli.File("victim", RandomBytes(3 << 20, seed))});
+  BOOST_TEST(Contains(cli.Ok({"scrub"}), "clean"));
+
+  // Flip one byte in the middle of the large object's data.
+  const std::string seg = LargestSegment(cli.data);
+  const uintmax_t at = std::filesystem::file_size(seg) / 2;
+  {
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(at));
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x5a);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.write(&c, 1);
+    BOOST_TEST_REQUIRE(f.good(), "cannot flip a byte of " << seg);
+  }
+
+  // --no-mark reports without marking.
+  RunResult dry = cli.Run({"--json", "scrub", "--no-mark"});
+  BOOST_TEST(dry.exit_code == 1, "scrub exited " << dry.exit_code << ": " << dry.err);
+  json dry_report = ParseDoc(dry);
+  BOOST_TEST(NamesKey(dry_report, "b", "victim"), dry_report.dump());
+  BOOST_TEST(!dry_report.at("marked").get<bool>());
+  BOOST_TEST(dry_report.at("bad_records").get<uint64_t>() == 1u);
+
+  RunResult r = cli.Run({"scrub"});
+  BOOST_TEST(r.exit_code == 1, "scrub exited " << r.exit_code << ": " << r.err);
+  BOOST_TEST(Contains(r.out, "crc-mismatch"), r.out);
+  BOOST_TEST(Contains(r.out, "damaged-version  b/victim"), r.out);
+  BOOST_TEST(!Contains(r.out, "b/bystander"), r.out);
+  BOOST_TEST(Contains(r.out, "1 damaged version"), r.out);
+
+  // The version is marked: reads of it fail and say why; others still read.
+  std::string err = cli.Fails(1, {"get", "b", "victim"});
+  BOOST_TEST(Contains(err, "seglake: get: "), err);
+  BOOST_TEST(Contains(err, "damaged"), err);
+  BOOST_TEST(cli.Ok({"get", "b", "bystander"}) == "unharmed");
+
+  RunResult rj = cli.Run({"--json", "scrub"});
+  BOOST_TEST(rj.exit_code == 1);
+  json report = ParseDoc(rj);
+  BOOST_TEST(NamesKey(report, "b", "victim"), report.dump());
+  BOOST_TEST(report.at("damaged_versions").get<uint64_t>() == 1u);
+  BOOST_TEST(cli.Json({"status"}).at("last_scrub").at("problems").get<uint64_t>() > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(snapshot_is_a_readable_data_dir) {
+  Cli cli;
+  const uint64_t seed = Seed();
+  BOOST_TEST_MESSAGE("seed " << seed << " (set SEGLAKE_SEED to repeat)");
+  const std::string bytes = RandomBytes((2 << 20) + 777, seed);
+  cli.Ok({"bucket", "create", "b"});
+  cli.Ok({"put", "b", "big", cli.File("big", bytes)});
+  cli.Ok({"put", "b", "small", cli.File("small", "tiny")});
+
+  // Taken while another process writes to the data dir.
+  PipedChild put({cli.bin, "--data-dir", cli.data, "put", "b", "streamed", "-"}, cli.tmp.path());
+  const std::string chunk = RandomBytes(2 << 20, seed + 1);
+  BOOST_TEST_REQUIRE(put.Write(chunk));
+  const std::string dest = cli.tmp.Sub("snap");
+  std::string out = cli.Ok({"snapshot", dest});
+  BOOST_TEST(Contains(out, dest), out);
+  cli.Ok({"fsck"});  // an open segment of a live writer is no problem
+  RunResult done = put.Finish();
+  BOOST_TEST_REQUIRE(done.exit_code == 0, done.err);
+
+  auto in_snapshot = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> full = {"--data-dir", dest};
+    full.insert(full.end(), args.begin(), args.end());
+    return cli.Raw(full);
+  };
+  RunResult got = in_snapshot({"get", "b", "big"});
+  BOOST_TEST_REQUIRE(got.exit_code == 0, got.err);
+  BOOST_TEST((got.out == bytes), "the snapshot's copy of b/big differs");
+  BOOST_TEST(in_snapshot({"get", "b", "small"}).out == "tiny");
+  BOOST_TEST(in_snapshot({"get", "b", "streamed"}).exit_code == 1);  // not committed yet
+  BOOST_TEST(in_snapshot({"fsck"}).exit_code == 0);
+  BOOST_TEST((cli.Ok({"get", "b", "streamed"}) == chunk));
+
+  // An existing destination is refused, naming it.
+  std::string err = cli.Fails(2, {"snapshot", dest});
+  BOOST_TEST(Contains(err, "seglake: snapshot: "), err);
+  BOOST_TEST(Contains(err, dest), err);
+  std::filesystem::create_directory(cli.tmp.Sub("empty"));
+  err = cli.Fails(2, {"snapshot", cli.tmp.Sub("empty")});
+  BOOST_TEST(Contains(err, cli.tmp.Sub("empty")), err);
+  cli.Fails(2, {"snapshot"});
+
+  json j = cli.Json({"snapshot", cli.tmp.Sub("snap2")});
+  BOOST_TEST(j.at("snapshot").get<std::string>() == cli.tmp.Sub("snap2"));
+  RunResult again = cli.Raw({"--data-dir", cli.tmp.Sub("snap2"), "get", "b", "streamed"});
+  BOOST_TEST((again.out == chunk));
+}
+
+BOOST_AUTO_TEST_CASE(maintenance_mode_refuses_writes) {
+  Cli cli;
+  cli.Ok({"bucket", "create", "b"});
+  cli.Ok({"put", "b", "before", cli.File("before", "one")});
+  BOOST_TEST(cli.Ok({"maintenance", "status"}) == "off\n");
+  BOOST_TEST(!cli.Json({"maintenance", "status"}).at("maintenance").get<bool>());
+
+  std::string out = cli.Ok({"maintenance", "on"});
+  BOOST_TEST(Contains(out, "on"), out);
+  BOOST_TEST(cli.Ok({"maintenance", "status"}) == "on\n");
+  BOOST_TEST(cli.Json({"status"}).at("maintenance").get<bool>());
+  BOOST_TEST(Contains(cli.Ok({"status"}), "maintenance"));
+
+  std::string err = cli.Fails(1, {"put", "b", "during", cli.File("during", "two")});
+  BOOST_TEST(Contains(err, "seglake: put: "), err);
+  BOOST_TEST(Contains(err, "maintenance mode"), err);
+  BOOST_TEST(Contains(err, "seglake maintenance off"), err);
+  cli.Fails(1, {"rm", "b", "before"});
+  // Reads and the checks still work.
+  BOOST_TEST(cli.Ok({"get", "b", "before"}) == "one");
+  cli.Ok({"fsck"});
+  cli.Ok({"scrub"});
+
+  json off = cli.Json({"maintenance", "off"});
+  BOOST_TEST(!off.at("maintenance").get<bool>());
+  cli.Ok({"put", "b", "during", cli.File("during", "two")});
+  BOOST_TEST(cli.Ok({"get", "b", "during"}) == "two");
+  BOOST_TEST(!cli.Json({"status"}).at("maintenance").get<bool>());
+
+  err = cli.Fails(2, {"maintenance"});
+  BOOST_TEST(Contains(err, "seglake: maintenance: "), err);
+  err = cli.Fails(2, {"maintenance", "sideways"});
+  BOOST_TEST(Contains(err, "sideways"), err);
+}
+
+BOOST_AUTO_TEST_CASE(gc_and_compact_reclaim_space_and_keep_data) {
+  Cli cli;
+  cli.Ok({"bucket", "create", "b"});
+  const uint64_t seed = Seed();
+  BOOST_TEST_MESSAGE("seed " << seed << " (set SEGLAKE_SEED to repeat)");
+  std::vector<std::string> data;
+  for (int i = 0; i < 4; ++i) {
+    data.push_back(RandomBytes((1 << 20) + 100 * i, seed + i));
+    cli.Ok({"put", "b", "k" + std::to_string(i), cli.File("f" + std::to_string(i), data.back())});
+  }
+  for (int i = 1; i < 4; ++i) cli.Ok({"rm", "b", "k" + std::to_string(i)});
+  json before = cli.Json({"status"});
+  json plan = cli.Json({"gc", "plan"});
+  BOOST_TEST(plan.at("candidates").get<uint64_t>() >= 3u);
+  BOOST_TEST(plan.at("deleted").get<uint64_t>() == 0u);
+  json run = cli.Json({"gc", "run", "--grace", "0s"});
+  BOOST_TEST(run.at("deleted").get<uint64_t>() >= 3u);
+  json after = cli.Json({"status"});
+  BOOST_TEST(after.at("segment_bytes").get<uint64_t>() + (3u << 20) <=
+             before.at("segment_bytes").get<uint64_t>());
+  BOOST_TEST((cli.Ok({"get", "b", "k0"}) == data[0]));
+  BOOST_TEST(cli.Ok({"fsck"}).find("clean") != std::string::npos);
+  // Compaction with every segment counted as sparse rewrites k0; the old
+  // copy then goes with gc, and the data stays the same.
+  json c = cli.Json({"compact", "run", "--max-live", "1"});
+  BOOST_TEST(c.at("versions").get<uint64_t>() == 1u);
+  BOOST_TEST(c.at("bytes").get<uint64_t>() == data[0].size());
+  BOOST_TEST(cli.Json({"gc", "run", "--grace", "0s"}).at("deleted").get<uint64_t>() >= 1u);
+  BOOST_TEST((cli.Ok({"get", "b", "k0"}) == data[0]));
+  BOOST_TEST(cli.Ok({"fsck"}).find("clean") != std::string::npos);
+  // Bad values are usage errors naming the flag.
+  BOOST_TEST(Contains(cli.Fails(2, {"gc", "run", "--grace", "soon"}), "--grace"));
+  BOOST_TEST(Contains(cli.Fails(2, {"compact", "run", "--max-live", "2"}), "--max-live"));
+  BOOST_TEST(Contains(cli.Fails(2, {"compact", "run", "--rate", "0"}), "--rate"));
+  BOOST_TEST(Contains(cli.Fails(2, {"gc"}), "gc plan|run"));
+}
+
+BOOST_AUTO_TEST_CASE(mpu_gc_aborts_old_uploads) {
+  Cli cli;
+  cli.Ok({"bucket", "create", "b"});
+  // The admin command starts no uploads: start two through the engine.
+  {
+    Options options;
+    options.data_dir = cli.data;
+    options.create_if_missing = false;
+    options.background_thread = false;
+    auto engine = Engine::Open(options);
+    BOOST_TEST_REQUIRE(engine.has_value(), (engine ? "" : engine.error().ToString()));
+    for (const char* key : {"one", "two"}) {
+      auto upload = (*engine)->CreateUpload("b", key, {});
+      BOOST_TEST_REQUIRE(upload.has_value(), (upload ? "" : upload.error().ToString()));
+    }
+    BOOST_TEST_REQUIRE((*engine)->Close().ok());
+  }
+  BOOST_TEST(cli.Json({"status"}).at("uploads").get<uint64_t>() == 2u);
+
+  // Bad or missing durations are usage errors naming the flag.
+  for (const char* bad : {"7x", "soon", "-1d", "12", "", "d", "99999999999999999999d"}) {
+    std::string err = cli.Fails(2, {"mpu-gc", "--older-than", bad});
+    BOOST_TEST(Contains(err, "seglake: mpu-gc: "), err);
+    BOOST_TEST(Contains(err, "--older-than"), err);
+  }
+  std::string err = cli.Fails(2, {"mpu-gc"});
+  BOOST_TEST(Contains(err, "--older-than"), err);
+
+  // Too young to go.
+  std::string out = cli.Ok({"mpu-gc", "--older-than", "7d"});
+  BOOST_TEST(Contains(out, "aborted 0 multipart uploads older than 7d"), out);
+  BOOST_TEST(cli.Json({"mpu-gc", "--older-than=12h"}).at("aborted").get<uint64_t>() == 0u);
+  BOOST_TEST(cli.Json({"status"}).at("uploads").get<uint64_t>() == 2u);
+  // Everything older than now goes.
+  json gc = cli.Json({"mpu-gc", "--older-than", "0s"});
+  BOOST_TEST(gc.at("aborted").get<uint64_t>() == 2u);
+  BOOST_TEST(gc.at("older_than_ns").get<uint64_t>() == 0u);
+  BOOST_TEST(cli.Json({"status"}).at("uploads").get<uint64_t>() == 0u);
+  BOOST_TEST(Contains(cli.Ok({"mpu-gc", "--older-than", "30m"}), "aborted 0"));
+}
+
+BOOST_AUTO_TEST_CASE(status_shows_space_fragmentation_and_runs) {
+  Cli cli;
+  cli.Ok({"bucket", "create", "b"});
+  cli.Ok({"bucket", "versioning", "b", "enabled"});
+  cli.Ok({"put", "b", "k", cli.File("k1", "first")});
+  cli.Ok({"put", "b", "k", cli.File("k2", std::string((2 << 20) + 5, 'x'))});
+  cli.Ok({"rm", "b", "gone"});  // a delete marker
+  json s = cli.Json({"status"});
+  BOOST_TEST(s.at("objects").get<uint64_t>() == 1u);
+  BOOST_TEST(s.at("versions").get<uint64_t>() == 2u);
+  BOOST_TEST(s.at("delete_markers").get<uint64_t>() == 1u);
+  BOOST_TEST(s.at("uploads").get<uint64_t>() == 0u);
+  BOOST_TEST(s.at("dead_bytes").get<uint64_t>() ==
+             s.at("segment_bytes").get<uint64_t>() - s.at("live_bytes").get<uint64_t>());
+  BOOST_TEST(!s.at("maintenance").get<bool>());
+  const json& frag = s.at("fragmentation");
+  BOOST_TEST(frag.at("versions").get<uint64_t>() == 2u);
+  BOOST_TEST(frag.at("extents").get<uint64_t>() == 4u);  // 1 + 3 records of 1 MiB at most
+  BOOST_TEST(frag.at("avg_extents_per_version").get<double>() == 2.0);
+  BOOST_TEST(frag.at("versions_over_64_extents").get<uint64_t>() == 0u);
+  BOOST_TEST(s.at("last_fsck").is_null());
+  BOOST_TEST(s.at("last_scrub").is_null());
+
+  std::string table = cli.Ok({"status"});
+  for (const char* row : {"objects", "versions", "delete markers", "open uploads", "live bytes",
+                          "dead bytes", "segments open", "segments sealed", "extents/version",
+                          "maintenance", "last fsck", "last scrub"}) {
+    BOOST_TEST(Contains(table, row), "status does not show " << row << ":\n" << table);
+  }
+  BOOST_TEST(Contains(table, "2.00 average, 0 versions with > 64 extents"), table);
+  BOOST_TEST(Contains(table, "never"), table);
+  cli.Ok({"scrub"});
+  table = cli.Ok({"status"});
+  BOOST_TEST(Contains(table, "clean"), table);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
