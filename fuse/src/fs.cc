@@ -361,6 +361,12 @@ void Fs::ReplyEntry(fuse_req_t req, const std::string& path, const Node& n) {
   fuse_reply_entry(req, &e);
 }
 
+void Fs::RememberOwn(uint64_t seq) {
+  if (seq == 0) return;
+  std::lock_guard<std::mutex> l(mu_);
+  own_seqs_.insert(seq);
+}
+
 // ---- working copies ----
 
 Status Fs::CommitLocked(Inode& in) {
@@ -776,6 +782,7 @@ void Fs::Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
     fuse_reply_err(req, Errno(d.error()));
     return;
   }
+  RememberOwn(d->seq);
   Drop(path);
   s = EnsureDirKept(ParentOf(path));
   if (!s.ok()) Log("keep directory", ParentOf(path), s);
@@ -829,6 +836,7 @@ void Fs::RmDir(fuse_req_t req, fuse_ino_t parent, const char* name) {
       fuse_reply_err(req, Errno(d.error()));
       return;
     }
+    RememberOwn(d->seq);
   }
   Drop(path);
   s = EnsureDirKept(ParentOf(path));
@@ -918,7 +926,9 @@ void Fs::Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t 
     }
     s = CommitUnder(src, sn->dir);
     if (s.ok()) s = CommitUnder(dst, dn->dir);
-    if (s.ok()) s = engine_->Exchange(bucket, ks, sn->dir, kd, dn->dir);
+    uint64_t seq = 0;
+    if (s.ok()) s = engine_->Exchange(bucket, ks, sn->dir, kd, dn->dir, &seq);
+    RememberOwn(seq);
     if (!s.ok()) {
       fuse_reply_err(req, Errno(s));
       return;
@@ -961,8 +971,10 @@ void Fs::Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t 
   }
   s = CommitUnder(src, sn->dir);
   if (s.ok()) {
-    s = sn->dir ? engine_->Rename(bucket, ks + "/", kd + "/", true, true)
-                : engine_->Rename(bucket, ks, kd, false, !(flags & RENAME_NOREPLACE));
+    uint64_t seq = 0;
+    s = sn->dir ? engine_->Rename(bucket, ks + "/", kd + "/", true, true, &seq)
+                : engine_->Rename(bucket, ks, kd, false, !(flags & RENAME_NOREPLACE), &seq);
+    RememberOwn(seq);
   }
   if (!s.ok()) {
     fuse_reply_err(req, Errno(s));
@@ -1015,7 +1027,10 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         in->write_mtime_ns = NowNs();
       }
       ++in->writers;
-    } else if (!in->editor) {
+    } else {
+      // A read-only handle keeps the version committed when it opened (also
+      // while another handle's working copy, read first, still exists: its
+      // release may lag behind the close that committed it).
       auto r = engine_->OpenRead(bucket, key);
       if (!r) {
         fuse_reply_err(req, Errno(r.error()));
@@ -1023,7 +1038,7 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       }
       h->reader = std::move(*r);
       const std::string& v = h->reader->info().version_id + h->reader->info().etag;
-      fi->keep_cache = v == in->opened_version;
+      fi->keep_cache = !in->editor && v == in->opened_version;
       in->opened_version = v;
       in->last = h->reader->info();
       in->has_last = true;
@@ -1113,7 +1128,7 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
         in->write_mtime_ns = NowNs();
       }
       ++in->writers;
-    } else if (!in->editor) {
+    } else {
       auto r = engine_->OpenRead(bucket, key);
       if (r) h->reader = std::move(*r);
     }

@@ -139,6 +139,8 @@ class Fs {
   Result<std::map<std::string, std::string>> Xattrs(Inode& in);
   Status EditAttrs(Inode& in, const std::function<Status(ObjectAttrs*)>& fn);
 
+  // A change this mount made: the follower leaves the kernel's view of it.
+  void RememberOwn(uint64_t seq);
   void Follow();
   void Invalidate(const std::vector<Change>& changes);
 

@@ -424,7 +424,7 @@ class RandomOps(h.MountTestCase):
                 e = "%s\nseglake-mount exited with %s; its log ends:\n%s" % (
                     e, self.mount.proc.returncode, self.mount.log_text(max_lines=10))
             recent = "\n".join("  %4d %s" % (n, x) for n, x in
-                               list(enumerate(d.history))[-15:])
+                               list(enumerate(d.history))[-int(os.environ.get("SEGLAKE_HISTORY", "15")):])
             self.fail("seed %d, step %d (%s): %s\nlast steps:\n%s\n(rerun with "
                       "SEGLAKE_TEST_SEED=%d)" % (seed, i, d.history[-1] if d.history else "",
                                                  e, recent, seed))

@@ -151,14 +151,15 @@ class Engine {
   // Renames one key, or (prefix=true) every key under `from` to the same
   // suffix under `to`, in one transaction. Fails with AlreadyExists if a
   // destination exists and !replace.
+  // With `seq`, returns the change sequence of the rename.
   virtual Status Rename(const std::string& bucket, const std::string& from, const std::string& to,
-                        bool prefix, bool replace) = 0;
+                        bool prefix, bool replace, uint64_t* seq = nullptr) = 0;
   // Swaps two names in one transaction. `a` names the key `a`, or with a_dir
   // every key under `a/` (a directory); likewise `b`. Keys under one name
   // take the other name with the same suffix: file `x` and directory `y`
   // become directory `x` and file `y`. Both sides must hold a key.
   virtual Status Exchange(const std::string& bucket, const std::string& a, bool a_dir,
-                          const std::string& b, bool b_dir) = 0;
+                          const std::string& b, bool b_dir, uint64_t* seq = nullptr) = 0;
   virtual Result<ListResult> List(const std::string& bucket, const ListOptions& opts) = 0;
   virtual Result<ListVersionsResult> ListVersions(const std::string& bucket,
                                                   const ListVersionsOptions& opts) = 0;

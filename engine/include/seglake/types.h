@@ -115,6 +115,7 @@ struct ListVersionsResult {
 struct DeleteResult {
   bool delete_marker = false;  // a delete marker was created or removed
   std::string version_id;      // of the marker created, or the version removed
+  uint64_t seq = 0;            // change sequence of the delete
 };
 
 struct UploadInfo {

@@ -119,6 +119,7 @@ void Committer::RunBatch(const std::deque<Request*>& batch) {
         }
         records.push_back(EncodeLogRecord(seq, now, owner_, q->op));
         applied.push_back(q);
+        res->seq = seq;
         q->result = std::move(res);
         continue;
       }

@@ -17,6 +17,7 @@ namespace seglake::meta {
 struct ApplyResult {
   ObjectInfo object;     // put, copy, complete, rename (last destination)
   DeleteResult deleted;  // delete
+  uint64_t seq = 0;      // set by the committer: the op's change sequence
 };
 
 // REQUIRES: a write transaction is open on db; on error the caller rolls

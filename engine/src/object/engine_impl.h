@@ -46,9 +46,9 @@ class EngineImpl final : public Engine {
                           const std::string& dst_bucket, const std::string& dst_key,
                           const CopyOptions& opts) override;
   Status Rename(const std::string& bucket, const std::string& from, const std::string& to,
-                bool prefix, bool replace) override;
+                bool prefix, bool replace, uint64_t* seq) override;
   Status Exchange(const std::string& bucket, const std::string& a, bool a_dir, const std::string& b,
-                  bool b_dir) override;
+                  bool b_dir, uint64_t* seq) override;
   Result<std::unique_ptr<FileEditor>> BeginEdit(const std::string& bucket, const std::string& key,
                                                 bool create, const ObjectAttrs& attrs) override;
   Result<ListResult> List(const std::string& bucket, const ListOptions& opts) override;

@@ -136,7 +136,9 @@ Result<DeleteResult> EngineImpl::Delete(const std::string& bucket, const std::st
   auto r = Commit(
       json{{"t", "del"}, {"b", bucket}, {"k", key}, {"v", version_id}, {"ns", env_->NowNanos()}});
   if (!r) return Err(r.error());
-  return r->deleted;
+  DeleteResult d = r->deleted;
+  d.seq = r->seq;
+  return d;
 }
 
 Result<std::string> EngineImpl::SliceMd5(const Manifest& m, uint64_t size) {
@@ -200,7 +202,7 @@ Result<ObjectInfo> EngineImpl::Copy(const std::string& src_bucket, const std::st
 }
 
 Status EngineImpl::Rename(const std::string& bucket, const std::string& from, const std::string& to,
-                          bool prefix, bool replace) {
+                          bool prefix, bool replace, uint64_t* seq) {
   if (!prefix) {
     SEGLAKE_RETURN_IF_ERROR(CheckKey(from));
     SEGLAKE_RETURN_IF_ERROR(CheckKey(to));
@@ -212,11 +214,13 @@ Status EngineImpl::Rename(const std::string& bucket, const std::string& from, co
                        {"prefix", prefix},
                        {"replace", replace},
                        {"ns", env_->NowNanos()}});
-  return r ? Status::OK() : r.error();
+  if (!r) return r.error();
+  if (seq) *seq = r->seq;
+  return Status::OK();
 }
 
 Status EngineImpl::Exchange(const std::string& bucket, const std::string& a, bool a_dir,
-                            const std::string& b, bool b_dir) {
+                            const std::string& b, bool b_dir, uint64_t* seq) {
   SEGLAKE_RETURN_IF_ERROR(CheckKey(a));
   SEGLAKE_RETURN_IF_ERROR(CheckKey(b));
   auto r = Commit(json{{"t", "xch"},
@@ -226,7 +230,9 @@ Status EngineImpl::Exchange(const std::string& bucket, const std::string& a, boo
                        {"bn", b},
                        {"bd", b_dir},
                        {"ns", env_->NowNanos()}});
-  return r ? Status::OK() : r.error();
+  if (!r) return r.error();
+  if (seq) *seq = r->seq;
+  return Status::OK();
 }
 
 Status EngineImpl::SetTags(const std::string& bucket, const std::string& key,
