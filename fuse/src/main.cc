@@ -118,6 +118,11 @@ int Serve(Args& a, int ready) {
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(cargv.size()), cargv.data());
   fuse_lowlevel_ops ops = Operations();
   fuse_session* se = fuse_session_new(&args, &ops, sizeof ops, &fs);
+  // libfuse may have copied the arguments it parsed.
+  struct ArgsFree {
+    fuse_args* a;
+    ~ArgsFree() { fuse_opt_free_args(a); }
+  } args_free{&args};
   if (!se) {
     report('1');
     return Fail("could not start a FUSE session (see the message above)");
