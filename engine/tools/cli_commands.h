@@ -63,6 +63,7 @@ int CmdMpuGc(Context& ctx);
 int CmdMaintenance(Context& ctx);
 int CmdGc(Context& ctx);
 int CmdCompact(Context& ctx);
+int CmdKeys(Context& ctx);
 
 // cli_objects.cc
 int CmdPut(Context& ctx);

@@ -14,6 +14,7 @@
 
 #include "cli_commands.h"
 #include "cli_output.h"
+#include "proto/credentials.h"
 
 namespace seglake::cli {
 namespace {
@@ -407,6 +408,36 @@ int CmdCompact(Context& ctx) {
     }
     return kExitOk;
   });
+}
+
+int CmdKeys(Context& ctx) {
+  if (ctx.operand_count() != 1 || (ctx.operand(0) != "show" && ctx.operand(0) != "rotate"))
+    return UsageError(ctx, "usage: keys show [--secret] | keys rotate");
+  const bool rotate = ctx.operand(0) == "rotate";
+  if (!std::filesystem::is_directory(ctx.data_dir))
+    return Fail(ctx.command, kExitCannotRun, "no data dir at " + ctx.data_dir);
+  auto c = rotate ? s3d::RotateCredentials(ctx.data_dir) : s3d::ReadCredentials(ctx.data_dir);
+  if (!c) {
+    return Fail(
+        ctx.command, c.error().IsNotFound() ? kExitCannotRun : kExitProblem,
+        c.error().message() +
+            (c.error().IsNotFound() ? " (seglake-s3d creates them at its first start)" : ""));
+  }
+  const bool secret = rotate || ctx.args.Has("secret");
+  if (ctx.json) {
+    nlohmann::json j = {{"access_key", c->access_key},
+                        {"file", s3d::CredentialsPath(ctx.data_dir)}};
+    if (secret) j["secret_key"] = c->secret_key;
+    j["rotated"] = rotate;
+    PrintJson(j);
+  } else {
+    std::cout << "access key  " << c->access_key << '\n';
+    if (secret) std::cout << "secret key  " << c->secret_key << '\n';
+    if (rotate)
+      std::cout << "the new pair is in " << s3d::CredentialsPath(ctx.data_dir)
+                << "; restart seglake-s3d to use it\n";
+  }
+  return kExitOk;
 }
 
 }  // namespace seglake::cli

@@ -62,6 +62,8 @@ Commands:
   maintenance on|off|status     refuse every write (on), allow them again (off)
   gc plan|run [--grace D]       delete segments nothing references (after D, 5m)
   compact plan|run              rewrite sparse segments and fragmented versions
+  keys show [--secret]|rotate   the S3 key pair seglake-s3d reads (rotate:
+                                a new pair, used after seglake-s3d restarts)
   mount DATA_DIR MOUNTPOINT [-o OPTS] [-f]
                                 mount the data dir as a FUSE filesystem (runs
                                 seglake-mount; see 'seglake mount --help')
@@ -141,6 +143,7 @@ const std::vector<Command>& Commands() {
        "compact plan|run [--max-live RATIO] [--rate MBPS] [--no-defrag]",
        {{"max-live", '\0', true}, {"rate", '\0', true}, {"no-defrag", '\0', false}},
        CmdCompact},
+      {"keys", "keys show [--secret] | keys rotate", {{"secret", '\0', false}}, CmdKeys},
   };
   return kCommands;
 }

@@ -12,7 +12,7 @@
 
 #include "proto/crypto.h"
 #include "seglake/engine.h"
-#include "server/credentials.h"
+#include "proto/credentials.h"
 #include "server/flags.h"
 #include "server/http_server.h"
 #include "server/request_log.h"

@@ -783,6 +783,25 @@ BOOST_AUTO_TEST_CASE(gc_and_compact_reclaim_space_and_keep_data) {
   BOOST_TEST(Contains(cli.Fails(2, {"gc"}), "gc plan|run"));
 }
 
+BOOST_AUTO_TEST_CASE(keys_show_and_rotate_the_s3_pair) {
+  Cli cli;
+  cli.Ok({"bucket", "create", "b"});
+  std::string err = cli.Fails(2, {"keys", "show"});  // seglake-s3d has not made them yet
+  BOOST_TEST(Contains(err, "credentials"), err);
+  json first = cli.Json({"keys", "rotate"});
+  json shown = cli.Json({"keys", "show"});
+  BOOST_TEST(shown.at("access_key") == first.at("access_key"));
+  BOOST_TEST(!shown.contains("secret_key"));  // only with --secret
+  BOOST_TEST(cli.Json({"keys", "show", "--secret"}).at("secret_key") == first.at("secret_key"));
+  json second = cli.Json({"keys", "rotate"});
+  BOOST_TEST(second.at("access_key") != first.at("access_key"));
+  BOOST_TEST(cli.Json({"keys", "show"}).at("access_key") == second.at("access_key"));
+  namespace fs = std::filesystem;
+  auto perms = fs::status(cli.data + "/credentials").permissions();
+  BOOST_TEST(((perms & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none));
+  BOOST_TEST(Contains(cli.Fails(2, {"keys", "list"}), "keys show"));
+}
+
 BOOST_AUTO_TEST_CASE(mpu_gc_aborts_old_uploads) {
   Cli cli;
   cli.Ok({"bucket", "create", "b"});

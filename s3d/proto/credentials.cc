@@ -1,4 +1,4 @@
-#include "server/credentials.h"
+#include "proto/credentials.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -67,35 +67,74 @@ Status SyncDir(const std::string& dir) {
 
 std::string CredentialsPath(const std::string& data_dir) { return data_dir + "/credentials"; }
 
-Result<Credentials> LoadOrCreateCredentials(const std::string& data_dir) {
-  const std::string path = CredentialsPath(data_dir);
-  if (::access(path.c_str(), F_OK) == 0) return Parse(path);
+namespace {
 
+Credentials NewPair() {
   Credentials c;
   c.access_key = "SL" + RandomString(18, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
   c.secret_key =
       RandomString(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
   c.generated = true;
+  return c;
+}
+
+// Writes the pair to a private temp file beside `path`; returns its name.
+Result<std::string> WriteTemp(const std::string& path, const Credentials& c, const char* why) {
   std::ostringstream doc;
-  doc << "# seglake-s3d credentials, generated at first start. Keep this file private.\n"
+  doc << "# seglake-s3d credentials, " << why << ". Keep this file private.\n"
       << "access_key = " << c.access_key << "\n"
       << "secret_key = " << c.secret_key << "\n";
-
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Err(Status::FromErrno(errno, "create " + tmp));
   Status st = WriteAll(fd, doc.str());
   if (st.ok() && ::fsync(fd) != 0) st = Status::FromErrno(errno, "fsync " + tmp);
   ::close(fd);
-  if (st.ok() && ::link(tmp.c_str(), path.c_str()) != 0) {
+  if (!st.ok()) {
+    ::unlink(tmp.c_str());
+    return Err(st);
+  }
+  return tmp;
+}
+
+}  // namespace
+
+Result<Credentials> ReadCredentials(const std::string& data_dir) {
+  const std::string path = CredentialsPath(data_dir);
+  if (::access(path.c_str(), F_OK) != 0) return Err(Status::NotFound("no credentials in " + path));
+  return Parse(path);
+}
+
+Result<Credentials> LoadOrCreateCredentials(const std::string& data_dir) {
+  const std::string path = CredentialsPath(data_dir);
+  if (::access(path.c_str(), F_OK) == 0) return Parse(path);
+  Credentials c = NewPair();
+  auto tmp = WriteTemp(path, c, "generated at first start");
+  if (!tmp) return Err(tmp.error());
+  Status st;
+  if (::link(tmp->c_str(), path.c_str()) != 0) {
     if (errno == EEXIST) {
-      ::unlink(tmp.c_str());
+      ::unlink(tmp->c_str());
       return Parse(path);  // another process published first
     }
     st = Status::FromErrno(errno, "link " + path);
   }
-  ::unlink(tmp.c_str());
+  ::unlink(tmp->c_str());
   if (!st.ok()) return Err(st);
+  if (Status d = SyncDir(data_dir); !d.ok()) return Err(d);
+  return c;
+}
+
+Result<Credentials> RotateCredentials(const std::string& data_dir) {
+  const std::string path = CredentialsPath(data_dir);
+  Credentials c = NewPair();
+  auto tmp = WriteTemp(path, c, "rotated by seglake keys rotate");
+  if (!tmp) return Err(tmp.error());
+  if (::rename(tmp->c_str(), path.c_str()) != 0) {
+    Status st = Status::FromErrno(errno, "rename " + path);
+    ::unlink(tmp->c_str());
+    return Err(st);
+  }
   if (Status d = SyncDir(data_dir); !d.ok()) return Err(d);
   return c;
 }
