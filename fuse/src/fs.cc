@@ -997,6 +997,12 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fuse_reply_err(req, EISDIR);
     return;
   }
+  if (in->detached) {
+    // Replaced while open: the name now has another inode, which the
+    // kernel finds when it looks the name up again on ESTALE.
+    fuse_reply_err(req, ESTALE);
+    return;
+  }
   std::string path;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -1770,15 +1776,28 @@ void Fs::Follow() {
   }
 }
 
+// The kernel's view of each changed key is refreshed with inode
+// invalidations only (attributes and pages), never by dropping directory
+// entries: that waits for the directory's lock, which a process waiting on
+// this mount inside the directory holds, so a kill -9 of the mount at that
+// moment would leave this thread, and the process, stuck in the kernel.
+// Without negative entries (negative_timeout 0, the default) new names need
+// no dropping; a removed or renamed file answers ENOENT to the getattr its
+// invalidation causes; a file replaced while open for reading is detached
+// (its open handles keep their version, and opening it by name again gets
+// ESTALE, which makes the kernel look the name up afresh).
 void Fs::Invalidate(const std::vector<Change>& changes) {
   std::set<std::pair<fuse_ino_t, std::string>> entries;
   std::set<fuse_ino_t> inodes;
+  const bool negative = opt_.negative_timeout > 0;
   {
     std::lock_guard<std::mutex> l(mu_);
     for (const Change& c : changes) {
       if (own_seqs_.count(c.seq)) continue;
       if (c.key.empty()) {
-        entries.emplace(kRoot, c.bucket);
+        if (negative) entries.emplace(kRoot, c.bucket);
+        auto b = by_path_.find(c.bucket);
+        if (b != by_path_.end()) inodes.insert(b->second);
         continue;
       }
       std::string key = c.key;
@@ -1794,24 +1813,21 @@ void Fs::Invalidate(const std::vector<Change>& changes) {
         cur += "/" + part;
         auto me = by_path_.find(cur);
         std::shared_ptr<Inode> in = me == by_path_.end() ? nullptr : inodes_[me->second];
-        if (in && in->dir) {
-          // A directory the kernel knows stays: dropping its entry would
-          // detach it from processes inside it (getcwd fails). Refresh its
-          // attributes only.
-          if (leaf) inodes.insert(in->ino);
-        } else if (parent != by_path_.end()) {
-          // A new name (a negative entry to drop), or a file that changed.
-          entries.emplace(parent->second, part);
-          if (in && leaf) {
-            if (in->opens > 0 && !in->editor_open.load()) {
-              // Open for reading: it keeps the version it opened, as a file
-              // replaced by rename does; the name gets a new inode.
-              in->detached = true;
-              by_path_.erase(me);
-            } else {
-              inodes.insert(in->ino);
-            }
+        if (!in) {
+          // A name the kernel may hold as a negative entry.
+          if (negative && parent != by_path_.end()) entries.emplace(parent->second, part);
+        } else if (in->dir) {
+          if (leaf) inodes.insert(in->ino);  // its marker's attributes
+        } else if (leaf) {
+          if (in->opens > 0 && !in->editor_open.load()) {
+            // Open for reading: it keeps the version it opened, as a file
+            // replaced by rename does; the name gets a new inode.
+            in->detached = true;
+            by_path_.erase(me);
           }
+          inodes.insert(in->ino);
+        } else {
+          inodes.insert(in->ino);  // a file that a new key turns into a directory
         }
         if (leaf) break;
         start = slash + 1;

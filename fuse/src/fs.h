@@ -30,7 +30,10 @@ struct MountOptions {
   bool writeback_cache = false;
   double entry_timeout = 1.0;
   double attr_timeout = 1.0;
-  double negative_timeout = 1.0;
+  // 0: the kernel keeps no negative entries, so a key created elsewhere is
+  // found at the next lookup without the follower dropping an entry (see
+  // Fs::Invalidate for why it avoids that).
+  double negative_timeout = 0.0;
   int poll_ms = 50;
   uint64_t dirty_bytes = 256ull << 20;
 };

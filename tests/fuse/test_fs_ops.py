@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 import threading
+import traceback
 import time
 
 import fuse_harness as h
@@ -307,7 +308,7 @@ class Readdir(MountOps):
                         else:
                             h.touch(os.path.join(d, name))
             except Exception as e:  # pragma: no cover - reported below
-                errors.append(e)
+                errors.append("%r in %s" % (e, traceback.format_exc(limit=3)))
 
         threads = [threading.Thread(target=churn, args=(s,)) for s in range(4)]
         for t in threads:
