@@ -691,6 +691,14 @@ void Fs::ReadLink(fuse_req_t req, fuse_ino_t ino) {
   fuse_reply_readlink(req, body->c_str());
 }
 
+int Fs::FreeName(fuse_ino_t parent, const char* name, std::string* path) {
+  Status s = ChildPath(parent, name, path, true);
+  if (!s.ok()) return PathErrno(s);
+  auto cur = Resolve(*path);
+  if (!cur) return Errno(cur.error());
+  return cur->exists ? EEXIST : 0;
+}
+
 void Fs::MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   if (parent == kRoot) {
     if (std::strlen(name) > 255) {
@@ -713,18 +721,8 @@ void Fs::MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode)
     return;
   }
   std::string path;
-  Status s = ChildPath(parent, name, &path, true);
-  if (!s.ok()) {
-    fuse_reply_err(req, PathErrno(s));
-    return;
-  }
-  auto cur = Resolve(path);
-  if (!cur) {
-    fuse_reply_err(req, Errno(cur.error()));
-    return;
-  }
-  if (cur->exists) {
-    fuse_reply_err(req, EEXIST);
+  if (int err = FreeName(parent, name, &path); err != 0) {
+    fuse_reply_err(req, err);
     return;
   }
   auto [bucket, key] = Split(path);
@@ -846,18 +844,8 @@ void Fs::RmDir(fuse_req_t req, fuse_ino_t parent, const char* name) {
 
 void Fs::Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
   std::string path;
-  Status s = ChildPath(parent, name, &path, true);
-  if (!s.ok() || parent == kRoot) {
-    fuse_reply_err(req, parent == kRoot ? EPERM : PathErrno(s));
-    return;
-  }
-  auto cur = Resolve(path);
-  if (!cur) {
-    fuse_reply_err(req, Errno(cur.error()));
-    return;
-  }
-  if (cur->exists) {
-    fuse_reply_err(req, EEXIST);
+  if (int err = parent == kRoot ? EPERM : FreeName(parent, name, &path); err != 0) {
+    fuse_reply_err(req, err);
     return;
   }
   auto [bucket, key] = Split(path);

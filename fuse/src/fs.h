@@ -130,6 +130,8 @@ class Fs {
 
   Result<Node> Resolve(const std::string& path);
   Status ChildPath(fuse_ino_t parent, const char* name, std::string* path, bool for_create);
+  // The path of a new name in `parent`: 0, or the errno (EEXIST if taken).
+  int FreeName(fuse_ino_t parent, const char* name, std::string* path);
   struct stat Attr(const Inode& in, const Node& n) const;
   struct stat DirAttr(fuse_ino_t ino, const ObjectInfo* marker) const;
   void ReplyEntry(fuse_req_t req, const std::string& path, const Node& n);
