@@ -1778,6 +1778,7 @@ void Fs::Invalidate(const std::vector<Change>& changes) {
   std::set<std::pair<fuse_ino_t, std::string>> entries;
   std::set<fuse_ino_t> inodes;
   const bool negative = opt_.negative_timeout > 0;
+  std::vector<std::pair<std::string, std::shared_ptr<Inode>>> maybe_detach;
   {
     std::lock_guard<std::mutex> l(mu_);
     for (const Change& c : changes) {
@@ -1807,12 +1808,7 @@ void Fs::Invalidate(const std::vector<Change>& changes) {
         } else if (in->dir) {
           if (leaf) inodes.insert(in->ino);  // its marker's attributes
         } else if (leaf) {
-          if (in->opens > 0 && !in->editor_open.load()) {
-            // Open for reading: it keeps the version it opened, as a file
-            // replaced by rename does; the name gets a new inode.
-            in->detached = true;
-            by_path_.erase(me);
-          }
+          if (in->opens > 0 && !in->editor_open.load()) maybe_detach.emplace_back(cur, in);
           inodes.insert(in->ino);
         } else {
           inodes.insert(in->ino);  // a file that a new key turns into a directory
@@ -1824,6 +1820,24 @@ void Fs::Invalidate(const std::vector<Change>& changes) {
     // Own commits below what was seen need no more remembering.
     uint64_t last = changes.back().seq;
     own_seqs_.erase(own_seqs_.begin(), own_seqs_.upper_bound(last));
+  }
+  // A file open for reading whose key now holds other bytes keeps the
+  // version it opened, as a file replaced by rename does: the name gets a
+  // new inode. (A rename or delete, or this mount's own commit seen before
+  // it was remembered, leaves the content as the handles know it.)
+  for (auto& [path, in] : maybe_detach) {
+    auto [bucket, key] = Split(path);
+    auto now = engine_->Head(bucket, key);
+    if (!now) continue;
+    {
+      std::lock_guard<std::mutex> g(in->mu);
+      if (in->editor || !in->has_last || in->last.etag == now->etag) continue;
+    }
+    std::lock_guard<std::mutex> l(mu_);
+    auto me = by_path_.find(path);
+    if (me == by_path_.end() || me->second != in->ino) continue;
+    in->detached = true;
+    by_path_.erase(me);
   }
   if (!se_) return;
   for (const auto& [parent, name] : entries)
