@@ -280,6 +280,11 @@ Status Fs::ChildPath(fuse_ino_t parent, const char* name, std::string* path, boo
 }
 
 namespace {
+// Opening an inode whose key is gone: the kernel's entry is stale (a
+// listing's entry that arrived after an unlink, say). ESTALE makes the
+// kernel look the name up again (and create it, with O_CREAT).
+int OpenErrno(const Status& s) { return s.IsNotFound() ? ESTALE : Errno(s); }
+
 // The errno of a ChildPath failure (details carry ENOTDIR/ENAMETOOLONG).
 int PathErrno(const Status& s) {
   if (s.detail() == "ENOTDIR") return ENOTDIR;
@@ -1006,7 +1011,7 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       if (!in->editor) {
         auto ed = engine_->BeginEdit(bucket, key, false);
         if (!ed) {
-          fuse_reply_err(req, Errno(ed.error()));
+          fuse_reply_err(req, OpenErrno(ed.error()));
           return;
         }
         in->editor = std::move(*ed);
@@ -1027,7 +1032,7 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       // release may lag behind the close that committed it).
       auto r = engine_->OpenRead(bucket, key);
       if (!r) {
-        fuse_reply_err(req, Errno(r.error()));
+        fuse_reply_err(req, OpenErrno(r.error()));
         return;
       }
       h->reader = std::move(*r);
@@ -1368,7 +1373,10 @@ void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fi
           e.generation = 1;
           e.attr = Attr(*in, n);
           e.attr_timeout = opt_.attr_timeout;
-          e.entry_timeout = opt_.entry_timeout;
+          // Not cached as a name: this listing may reach the kernel after an
+          // unlink or rmdir of the entry in this mount, and a cached entry
+          // would then outlive the file. The next path walk looks it up.
+          e.entry_timeout = 0;
         }
         fuse_add_direntry_plus(req, out.data() + used, room, name.c_str(), &e,
                                static_cast<off_t>(i + 1));
