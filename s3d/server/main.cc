@@ -10,9 +10,9 @@
 #include <mutex>
 #include <thread>
 
+#include "proto/credentials.h"
 #include "proto/crypto.h"
 #include "seglake/engine.h"
-#include "proto/credentials.h"
 #include "server/flags.h"
 #include "server/http_server.h"
 #include "server/request_log.h"
