@@ -22,6 +22,14 @@ constexpr std::array kFlags = {
     Flag{"tls-key", "SEGLAKE_TLS_KEY", true},
     Flag{"cors-origin", "SEGLAKE_CORS_ORIGIN", true},
     Flag{"threads", "SEGLAKE_THREADS", true},
+    Flag{"tls-min-version", "SEGLAKE_TLS_MIN_VERSION", true},
+    Flag{"tls-ciphers", "SEGLAKE_TLS_CIPHERS", true},
+    Flag{"header-timeout", "SEGLAKE_HEADER_TIMEOUT", true},
+    Flag{"max-header-bytes", "SEGLAKE_MAX_HEADER_BYTES", true},
+    Flag{"max-connections", "SEGLAKE_MAX_CONNECTIONS", true},
+    Flag{"max-connections-per-ip", "SEGLAKE_MAX_CONNECTIONS_PER_IP", true},
+    Flag{"min-transfer-rate", "SEGLAKE_MIN_TRANSFER_RATE", true},
+    Flag{"keep-alive-timeout", "SEGLAKE_KEEP_ALIVE_TIMEOUT", true},
     Flag{"help", "", false},
     Flag{"version", "", false},
 };
@@ -123,6 +131,50 @@ FlagAction ParseFlags(const std::vector<std::string>& args, const EnvLookup& env
     }
     cfg->threads = static_cast<int>(*n);
   }
+  if (auto v = get("tls-min-version")) {
+    if (*v != "1.2" && *v != "1.3") {
+      *error = "flag --tls-min-version: '" + *v + "' is not 1.2 or 1.3";
+      return FlagAction::kUsageError;
+    }
+    cfg->tls_min_version = *v;
+  }
+  if (auto v = get("tls-ciphers")) {
+    if (v->empty()) {
+      *error = "flag --tls-ciphers: the list is empty";
+      return FlagAction::kUsageError;
+    }
+    cfg->tls_ciphers = *v;
+  }
+  struct Bounded {
+    const char* name;
+    uint64_t min, max;
+    uint64_t* out;
+  };
+  uint64_t header_timeout = cfg->header_timeout_s, header_bytes = cfg->max_header_bytes,
+           conns = cfg->max_connections, conns_ip = cfg->max_connections_per_ip,
+           rate = cfg->min_transfer_rate, keep_alive = cfg->keep_alive_timeout_s;
+  for (const Bounded& b : {Bounded{"header-timeout", 1, 3600, &header_timeout},
+                           Bounded{"max-header-bytes", 1024, 1 << 20, &header_bytes},
+                           Bounded{"max-connections", 1, 1000000, &conns},
+                           Bounded{"max-connections-per-ip", 1, 1000000, &conns_ip},
+                           Bounded{"min-transfer-rate", 0, 1ull << 40, &rate},
+                           Bounded{"keep-alive-timeout", 1, 3600, &keep_alive}}) {
+    auto v = get(b.name);
+    if (!v) continue;
+    auto n = s3::ParseDecimal(*v);
+    if (!n || *n < b.min || *n > b.max) {
+      *error = std::string("flag --") + b.name + ": '" + *v + "' is not a number from " +
+               std::to_string(b.min) + " to " + std::to_string(b.max);
+      return FlagAction::kUsageError;
+    }
+    *b.out = *n;
+  }
+  cfg->header_timeout_s = static_cast<int>(header_timeout);
+  cfg->max_header_bytes = static_cast<size_t>(header_bytes);
+  cfg->max_connections = static_cast<int>(conns);
+  cfg->max_connections_per_ip = static_cast<int>(conns_ip);
+  cfg->min_transfer_rate = rate;
+  cfg->keep_alive_timeout_s = static_cast<int>(keep_alive);
   return FlagAction::kRun;
 }
 
@@ -146,8 +198,29 @@ Serves a seglake data dir over the S3 API.
   --tls-key FILE        ...and this private key              SEGLAKE_TLS_KEY
   --cors-origin LIST    comma-separated origins allowed by CORS, or *
                                                              SEGLAKE_CORS_ORIGIN
-  --threads N           connections served at once (default 256)
+  --tls-min-version V   oldest TLS version accepted: 1.2 (default) or 1.3
+                                                     SEGLAKE_TLS_MIN_VERSION
+  --tls-ciphers LIST    TLS 1.2 cipher list, OpenSSL syntax (default: ECDHE
+                        and DHE with AES-GCM or ChaCha20)  SEGLAKE_TLS_CIPHERS
+                        The certificate and key are reloaded when their
+                        files change; the key must not be readable by others.
+  --threads N           requests handled at once (default 256)
                                                              SEGLAKE_THREADS
+  --header-timeout S    seconds for a request's line and headers to arrive
+                        (default 10)                  SEGLAKE_HEADER_TIMEOUT
+  --max-header-bytes N  budget of a request's line and headers; past it 431
+                        (default 32768)             SEGLAKE_MAX_HEADER_BYTES
+  --max-connections N   connections open at once (default 20000)
+                                                     SEGLAKE_MAX_CONNECTIONS
+  --max-connections-per-ip N
+                        connections open at once from one client address
+                        (default 512)         SEGLAKE_MAX_CONNECTIONS_PER_IP
+  --min-transfer-rate B lowest average bytes/s of a request or response body
+                        after 10 s; 0 for none (default 1024)
+                                                   SEGLAKE_MIN_TRANSFER_RATE
+  --keep-alive-timeout S
+                        idle seconds kept between requests (default 5)
+                                                  SEGLAKE_KEEP_ALIVE_TIMEOUT
   --help                print this help
   --version             print the version
 )";

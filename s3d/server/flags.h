@@ -3,6 +3,7 @@
 // environment variable.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,7 +23,15 @@ struct Config {
   std::string tls_cert;
   std::string tls_key;
   std::vector<std::string> cors_origins;
+  std::string tls_min_version = "1.2";
+  std::string tls_ciphers;  // empty: the server's default list
   int threads = 256;
+  int header_timeout_s = 10;
+  size_t max_header_bytes = 32 << 10;
+  int max_connections = 20000;
+  int max_connections_per_ip = 512;
+  uint64_t min_transfer_rate = 1024;
+  int keep_alive_timeout_s = 5;
 };
 
 enum class FlagAction { kRun, kHelp, kVersion, kUsageError };

@@ -1,424 +1,931 @@
-// cpp-httplib adapter: the only file that includes httplib.h.
+// The HTTP/1.1 transport of seglake-s3d over Boost.Beast and Asio: the only
+// file that knows the transport.
 //
-// httplib 0.11 details this file works around:
-//  - HEAD/GET/OPTIONS (no body) are served from the pre-routing handler;
-//    PUT/POST/DELETE/PATCH go to content-reader handlers registered on "/"
-//    (the request path is rewritten to "/" first, so the route regex never
-//    runs over long keys; we parse the raw target ourselves).
-//  - httplib would decompress a body with Content-Encoding gzip/br: the header
-//    is removed from its copy of the request before the body is read, so
-//    bytes are stored as sent (S3 semantics).
-//  - httplib would apply Range headers to the response itself: the parsed
-//    ranges are cleared; handlers answer ranges.
-//  - A body the handler leaves unread would be parsed as the next request: it
-//    is drained, or past a bound the connection is shut down after the
-//    response.
-//  - httplib percent-decodes every header value (so x-amz-copy-source,
-//    x-amz-tagging, Content-Disposition and SigV4 signatures over them would
-//    be wrong) and answers 416 itself for Range headers it cannot parse (S3
-//    ignores those). With the shared library (Debian), whose internal calls
-//    go through the PLT, we interpose the two functions below.
+// Shape: a few I/O threads run every socket asynchronously (accept, TLS
+// handshake, reading request heads, writing responses, draining and
+// lingering closes), each connection on its own strand. A complete,
+// accepted request head is handed to a fixed pool of worker threads that
+// run the (blocking) S3 handler; the handler pulls the request body through
+// read_body, which waits for reads done on the I/O threads. Response bytes
+// are pulled from the handler's BodySource on a worker and written on the
+// I/O threads, so neither an idle, trickling or slow-reading client holds a
+// worker while it waits on the network.
+//
+// Framing is strict (server/http_framing.h): one Content-Length or
+// "Transfer-Encoding: chunked", never both; anything else is refused and
+// the connection closed. A connection is reused only when every byte of the
+// previous request was parsed: an unread body is drained through the parser
+// (up to a bound) or the connection is closed.
 #include "server/http_server.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
+#include <sys/stat.h>
 
-#include <httplib.h>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
-#include <filesystem>
-#include <vector>
+#include <future>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
 
 #include "proto/encoding.h"
-#include "proto/errors.h"
-#include "proto/uri.h"
 #include "proto/xml_results.h"
-
-#ifdef SEGLAKE_HTTPLIB_SHARED
-namespace httplib::detail {
-
-// Header values and the request path stay as received. Query strings
-// (convert_plus_to_space) are still decoded, though we never read httplib's
-// copy of them.
-std::string decode_url(const std::string& s, bool convert_plus_to_space) {
-  if (!convert_plus_to_space) return s;
-  std::optional<std::string> d = seglake::s3::UriDecode(s, true);
-  return d ? *d : s;
-}
-
-// Ranges are ours to parse (proto/range.h): never let httplib answer 416 or
-// slice a response.
-bool parse_range_header(const std::string& /*s*/, Ranges& ranges) {
-  ranges.clear();
-  return true;
-}
-
-}  // namespace httplib::detail
-#endif
+#include "server/http_framing.h"
 
 namespace seglake::s3d {
 namespace {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using ErrorCode = beast::error_code;
 
-constexpr size_t kStreamSlice = 1 << 20;  // response bytes pulled per write
-constexpr int kListenBacklog = 1024;
+constexpr size_t kBodySlice = 64 << 10;     // request body bytes per read
+constexpr size_t kStreamSlice = 256 << 10;  // response body bytes per write
+constexpr size_t kIdleReadBytes = 2048;     // first read of a keep-alive request
+constexpr int kListenBacklog = 4096;
+constexpr auto kLinger = std::chrono::seconds(2);  // reading after our FIN
+constexpr uint64_t kLingerBytes = 1 << 20;
+constexpr auto kRateGrace = std::chrono::seconds(10);  // before min_rate applies
 
-// httplib serves a connection on one thread, from the request line to the
-// logger call after the response: per-request state lives here.
-struct Current {
-  bool active = false;
-  Clock::time_point start;
-  uint64_t streamed = 0;
-  bool close_after = false;  // shut the connection down after the response
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
+
+std::string FormatRemote(const tcp::endpoint& ep) {
+  const auto addr = ep.address();
+  if (addr.is_v6()) return "[" + addr.to_string() + "]:" + std::to_string(ep.port());
+  return addr.to_string() + ":" + std::to_string(ep.port());
+}
+
+std::string ClientIp(const tcp::endpoint& ep) {
+  auto addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).to_string();
+  }
+  return addr.to_string();
+}
+
+// The deadline of the next transfer of a body (either way): no longer than
+// `idle` from now, and no later than the moment the average rate since
+// `start` would fall below `min_rate` bytes/s (after a grace period).
+Clock::time_point TransferDeadline(Clock::time_point start, uint64_t done, uint64_t min_rate,
+                                   std::chrono::seconds idle) {
+  const auto now = Clock::now();
+  auto deadline = now + idle;
+  if (min_rate > 0) {
+    const auto earned = kRateGrace + std::chrono::milliseconds(done * 1000 / min_rate);
+    deadline = std::min(deadline, start + std::chrono::duration_cast<Clock::duration>(earned));
+  }
+  return std::max(deadline, now + std::chrono::milliseconds(100));
+}
+
+std::string ErrorDoc(int status) {
+  s3::ErrorXml x;
+  switch (status) {
+    case 413:
+      x.code = "EntityTooLarge";
+      x.message = "Your proposed upload exceeds the maximum allowed object size.";
+      break;
+    case 417:
+      x.code = "InvalidRequest";
+      x.message = "The Expect header is not supported.";
+      break;
+    case 431:
+      x.code = "RequestHeaderSectionTooLarge";
+      x.message = "Your request header section exceeds the maximum allowed size.";
+      break;
+    case 500:
+      x.code = "InternalError";
+      x.message = "We encountered an internal error. Please try again.";
+      break;
+    case 501:
+      x.code = "NotImplemented";
+      x.message = "A header you provided implies functionality that is not implemented.";
+      break;
+    case 505:
+      x.code = "HttpVersionNotSupported";
+      x.message = "The HTTP version is not supported.";
+      break;
+    default:
+      x.code = "BadRequest";
+      x.message = "The request is not valid HTTP/1.1.";
+      break;
+  }
+  return s3::ErrorXmlDoc(x);
+}
+
+// ---- TLS: a context that follows its certificate and key files ----------
+
+struct FileStamp {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  int64_t mtime_ns = 0;
+  off_t size = 0;
+  bool operator==(const FileStamp&) const = default;
 };
-thread_local Current tl_current;
 
-// Gives access to the listening socket (to raise httplib's fixed backlog).
-template <class Base>
-class Exposed : public Base {
+std::optional<FileStamp> StampOf(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileStamp{st.st_dev, st.st_ino,
+                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                   st.st_size};
+}
+
+class TlsContexts {
  public:
-  using Base::Base;
-  int listen_socket() const { return static_cast<int>(this->svr_sock_); }
+  explicit TlsContexts(const HttpServerOptions& o) : opt_(o) {}
+
+  Status Init() {
+    struct stat st {};
+    if (::stat(opt_.tls_key.c_str(), &st) != 0) {
+      return Status::InvalidArgument("flag --tls-key: cannot read " + opt_.tls_key);
+    }
+    if ((st.st_mode & 0007) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      return Status::InvalidArgument("flag --tls-key: " + opt_.tls_key +
+                                     " is accessible to other users (mode " + mode +
+                                     "); chmod o-rwx it (0600 or 0640)");
+    }
+    auto ctx = Build();
+    if (!ctx) return ctx.error();
+    ctx_ = *ctx;
+    cert_stamp_ = StampOf(opt_.tls_cert);
+    key_stamp_ = StampOf(opt_.tls_key);
+    next_check_ = Clock::now() + std::chrono::seconds(1);
+    return Status::OK();
+  }
+
+  // The context for a new connection: rebuilt when the certificate or key
+  // file changed (checked at most once a second). A pair that does not load
+  // (say, the certificate replaced before its key) keeps the previous one.
+  std::shared_ptr<ssl::context> Current() {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = Clock::now();
+    if (now < next_check_) return ctx_;
+    next_check_ = now + std::chrono::seconds(1);
+    auto cert = StampOf(opt_.tls_cert);
+    auto key = StampOf(opt_.tls_key);
+    if (cert == cert_stamp_ && key == key_stamp_) return ctx_;
+    auto fresh = Build();
+    if (!fresh) {
+      if (!(cert == failed_cert_ && key == failed_key_)) {
+        std::cerr << "seglake-s3d: keeping the previous TLS certificate: "
+                  << fresh.error().ToString() << std::endl;
+      }
+      failed_cert_ = cert;
+      failed_key_ = key;
+      return ctx_;
+    }
+    std::cerr << "seglake-s3d: reloaded the TLS certificate " << opt_.tls_cert << std::endl;
+    ctx_ = *fresh;
+    cert_stamp_ = cert;
+    key_stamp_ = key;
+    return ctx_;
+  }
+
+ private:
+  Result<std::shared_ptr<ssl::context>> Build() const {
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+    SSL_CTX* native = ctx->native_handle();
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::single_dh_use);
+    SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    const int min_version = opt_.tls_min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION;
+    if (SSL_CTX_set_min_proto_version(native, min_version) != 1) {
+      return Err(Status::InvalidArgument("flag --tls-min-version: not supported"));
+    }
+    if (SSL_CTX_set_cipher_list(native, opt_.tls_ciphers.c_str()) != 1) {
+      return Err(Status::InvalidArgument("flag --tls-ciphers: no usable cipher in '" +
+                                         opt_.tls_ciphers + "'"));
+    }
+    ErrorCode ec;
+    ctx->use_certificate_chain_file(opt_.tls_cert, ec);
+    if (ec) {
+      return Err(Status::InvalidArgument("cannot load the TLS certificate " + opt_.tls_cert + ": " +
+                                         ec.message()));
+    }
+    ctx->use_private_key_file(opt_.tls_key, ssl::context::pem, ec);
+    if (ec || SSL_CTX_check_private_key(native) != 1) {
+      return Err(Status::InvalidArgument("cannot load the TLS key " + opt_.tls_key +
+                                         " (or it does not match the certificate)"));
+    }
+    return ctx;
+  }
+
+  const HttpServerOptions opt_;
+  std::mutex mu_;
+  std::shared_ptr<ssl::context> ctx_;
+  std::optional<FileStamp> cert_stamp_, key_stamp_, failed_cert_, failed_key_;
+  Clock::time_point next_check_;
 };
 
-bool IsInjectedHeader(std::string_view name) {
-  // httplib adds these to every request; they are not the client's.
-  return s3::EqualsIgnoreCase(name, "REMOTE_ADDR") || s3::EqualsIgnoreCase(name, "REMOTE_PORT") ||
-         s3::EqualsIgnoreCase(name, "LOCAL_ADDR") || s3::EqualsIgnoreCase(name, "LOCAL_PORT");
-}
+// ---- the server and its connections -----------------------------------
 
-std::string FormatRemote(const std::string& addr, int port) {
-  if (addr.find(':') != std::string::npos) return "[" + addr + "]:" + std::to_string(port);
-  return addr + ":" + std::to_string(port);
-}
+class Impl;
 
-std::string NumericHost(const sockaddr_storage& ss, socklen_t len, int* port) {
-  char host[NI_MAXHOST];
-  char serv[NI_MAXSERV];
-  if (getnameinfo(reinterpret_cast<const sockaddr*>(&ss), len, host, sizeof host, serv, sizeof serv,
-                  NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-    return std::string();
-  }
-  *port = std::atoi(serv);
-  return host;
-}
-
-// The open descriptors of this process: /proc/self/fd where there is one,
-// else every number below the descriptor limit (capped).
-std::vector<int> OpenDescriptors() {
-  std::vector<int> fds;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
-    auto n = s3::ParseDecimal(entry.path().filename().string());
-    if (n && *n >= 3 && *n < (1u << 30)) fds.push_back(static_cast<int>(*n));
-  }
-  if (!ec && !fds.empty()) return fds;
-  rlimit lim{};
-  int max_fd = 4096;
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
-    max_fd = static_cast<int>(std::min<rlim_t>(lim.rlim_cur, 65536));
-  }
-  fds.clear();
-  for (int fd = 3; fd < max_fd; ++fd) fds.push_back(fd);
-  return fds;
-}
-
-// httplib does not hand the connection's socket to handlers; find it by its
-// address pair and shut it down, so the keep-alive loop ends.
-void ShutdownConnection(const httplib::Request& req) {
-  for (int fd : OpenDescriptors()) {
-    sockaddr_storage local{};
-    socklen_t llen = sizeof local;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen) != 0) continue;
-    sockaddr_storage peer{};
-    socklen_t plen = sizeof peer;
-    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) != 0) continue;
-    int lport = -1;
-    int pport = -1;
-    NumericHost(local, llen, &lport);
-    const std::string paddr = NumericHost(peer, plen, &pport);
-    if (lport == req.local_port && pport == req.remote_port && paddr == req.remote_addr) {
-      shutdown(fd, SHUT_RDWR);
-      return;
-    }
-  }
-}
-
-// An S3 error document for responses httplib produced itself (bad request
-// line, payload over the limit, unparsable Range).
-void FillLibraryError(httplib::Response& res) {
-  s3::ErrorCode code = s3::ErrorCode::kBadRequest;
-  if (res.status == 413) code = s3::ErrorCode::kEntityTooLarge;
-  if (res.status == 416) code = s3::ErrorCode::kInvalidRange;
-  if (res.status >= 500) code = s3::ErrorCode::kInternalError;
-  res.set_content(s3::ErrorXmlDoc(s3::S3Error{code, {}}, "", ""), "application/xml");
-}
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void Start() = 0;
+  // Closes the connection if it waits for a request (on its strand).
+  virtual void StopIfIdle() = 0;
+};
 
 class Impl final : public HttpServer {
  public:
   Impl(const HttpServerOptions& options, HttpHandler handler, HttpLogger logger)
-      : opt_(options), handler_(std::move(handler)), logger_(std::move(logger)) {}
+      : opt_(options),
+        handler_(std::move(handler)),
+        logger_(std::move(logger)),
+        acceptor_(ioc_),
+        workers_(static_cast<size_t>(std::max(1, options.threads))),
+        guard_(asio::make_work_guard(ioc_)) {
+    limits_.max_header_bytes = opt_.max_header_bytes;
+    limits_.max_body_bytes = opt_.max_body_bytes;
+  }
+
+  ~Impl() override {
+    workers_.stop();
+    workers_.join();
+  }
 
   Status Init() {
-    tls_ = !opt_.tls_cert.empty() || !opt_.tls_key.empty();
-    if (tls_) {
-      auto s = std::make_unique<Exposed<httplib::SSLServer>>(opt_.tls_cert.c_str(),
-                                                             opt_.tls_key.c_str());
-      Exposed<httplib::SSLServer>* raw = s.get();
-      listen_socket_ = [raw] { return raw->listen_socket(); };
-      svr_ = std::move(s);
-    } else {
-      auto s = std::make_unique<Exposed<httplib::Server>>();
-      Exposed<httplib::Server>* raw = s.get();
-      listen_socket_ = [raw] { return raw->listen_socket(); };
-      svr_ = std::move(s);
+    RaiseDescriptorLimit();
+    if (!opt_.tls_cert.empty() || !opt_.tls_key.empty()) {
+      tls_ = std::make_unique<TlsContexts>(opt_);
+      if (Status st = tls_->Init(); !st.ok()) return st;
     }
-    if (!svr_->is_valid()) {
-      return Status::InvalidArgument("cannot load the TLS certificate " + opt_.tls_cert +
-                                     " or key " + opt_.tls_key);
+    ErrorCode ec;
+    auto addr = asio::ip::make_address(opt_.host, ec);
+    if (ec) {
+      // A host name: resolve it once.
+      tcp::resolver resolver(ioc_);
+      auto results = resolver.resolve(opt_.host, std::to_string(opt_.port), ec);
+      if (ec || results.empty()) return Status::InvalidArgument("cannot resolve " + opt_.host);
+      addr = results.begin()->endpoint().address();
     }
-    const size_t threads = static_cast<size_t>(std::max(1, opt_.threads));
-    svr_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    svr_->set_keep_alive_max_count(static_cast<size_t>(std::max(1, opt_.keep_alive_max_requests)));
-    svr_->set_keep_alive_timeout(opt_.keep_alive_timeout_s);
-    svr_->set_read_timeout(opt_.read_timeout_s, 0);
-    svr_->set_write_timeout(opt_.write_timeout_s, 0);
-    svr_->set_payload_max_length(static_cast<size_t>(opt_.max_body_bytes));
-    svr_->set_tcp_nodelay(true);
-
-    svr_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      tl_current = Current{true, Clock::now(), 0, false};
-      // The request object is ours for this call (httplib passes it const
-      // but owns it as a mutable local); see the notes at the top.
-      auto& mreq = const_cast<httplib::Request&>(req);
-      mreq.ranges.clear();
-      if (req.method == "PUT" || req.method == "POST" || req.method == "DELETE" ||
-          req.method == "PATCH") {
-        mreq.path = "/";
-        return httplib::Server::HandlerResponse::Unhandled;
-      }
-      Serve(mreq, res, nullptr);
-      return httplib::Server::HandlerResponse::Handled;
-    });
-    auto with_body = [this](const httplib::Request& req, httplib::Response& res,
-                            const httplib::ContentReader& reader) {
-      Serve(const_cast<httplib::Request&>(req), res, &reader);
-    };
-    svr_->Put("/", with_body);
-    svr_->Post("/", with_body);
-    svr_->Delete("/", with_body);
-    svr_->Patch("/", with_body);
-    svr_->set_error_handler(httplib::Server::HandlerWithResponse(
-        [](const httplib::Request& req, httplib::Response& res) {
-          const_cast<httplib::Request&>(req).ranges.clear();
-          if (!res.body.empty() || res.has_header("x-amz-request-id")) {
-            return httplib::Server::HandlerResponse::Unhandled;
-          }
-          FillLibraryError(res);
-          return httplib::Server::HandlerResponse::Handled;
-        }));
-    svr_->set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-          res.status = 500;
-          FillLibraryError(res);
-        });
-    svr_->set_logger(
-        [this](const httplib::Request& req, const httplib::Response& res) { Log(req, res); });
-
-    if (opt_.port == 0) {
-      port_ = svr_->bind_to_any_port(opt_.host);
-      if (port_ < 0) return Status::IOError("cannot bind " + opt_.host + " on any port");
-    } else {
-      if (!svr_->bind_to_port(opt_.host, opt_.port)) {
-        return Status::IOError("cannot bind " + opt_.host + ":" + std::to_string(opt_.port));
-      }
-      port_ = opt_.port;
-    }
-    // httplib listens with a backlog of 5; many clients connect at once.
-    ::listen(listen_socket_(), kListenBacklog);
+    const tcp::endpoint ep(addr, static_cast<unsigned short>(opt_.port));
+    const std::string where = opt_.host + ":" + std::to_string(opt_.port);
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (ec) return Status::IOError("cannot bind " + where + ": " + ec.message());
+    acceptor_.listen(kListenBacklog, ec);
+    if (ec) return Status::IOError("cannot listen on " + where + ": " + ec.message());
+    port_ = acceptor_.local_endpoint().port();
     return Status::OK();
   }
 
   int port() const override { return port_; }
-  bool tls() const override { return tls_; }
+  bool tls() const override { return tls_ != nullptr; }
+
   bool Run() override {
-    const bool ok = svr_->listen_after_bind();
-    return ok || stopping_.load();
+    asio::post(ioc_, [this] { DoAccept(); });
+    const int n = opt_.io_threads > 0
+                      ? opt_.io_threads
+                      : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
+    std::vector<std::thread> extra;
+    for (int i = 1; i < n; ++i) extra.emplace_back([this] { RunLoop(); });
+    RunLoop();
+    for (auto& t : extra) t.join();
+    return true;
   }
-  // httplib's stop() would also cut responses being streamed (its writers
-  // check for a closed server socket). Shutting the listening socket down
-  // instead ends the accept loop only; httplib then waits for every
-  // connection to finish its current request and its keep-alive.
+
   void Stop() override {
-    stopping_.store(true);
-    const int sock = listen_socket_();
-    if (sock >= 0) ::shutdown(sock, SHUT_RDWR);
+    if (stopping_.exchange(true)) return;
+    asio::post(ioc_, [this] {
+      ErrorCode ec;
+      acceptor_.close(ec);
+      accept_retry_.reset();
+      std::vector<std::shared_ptr<SessionBase>> live;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (auto& [ptr, weak] : sessions_) {
+          if (auto s = weak.lock()) live.push_back(std::move(s));
+        }
+      }
+      for (auto& s : live) s->StopIfIdle();
+      guard_.reset();  // Run() returns once the last connection ends
+    });
+  }
+
+  // For sessions.
+  const HttpServerOptions& opt() const { return opt_; }
+  const framing::Limits& limits() const { return limits_; }
+  bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
+  asio::thread_pool& workers() { return workers_; }
+  asio::io_context& ioc() { return ioc_; }
+  void Handle(HttpRequest& req, HttpResponse& res) { handler_(req, res); }
+  void LogEntry(const HttpLogEntry& e) {
+    if (logger_) logger_(e);
+  }
+  void Register(SessionBase* s, std::weak_ptr<SessionBase> w) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sessions_.emplace(s, std::move(w));
+  }
+  void Unregister(SessionBase* s, const std::string& ip) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sessions_.erase(s);
+    --connections_;
+    auto it = per_ip_.find(ip);
+    if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
   }
 
  private:
-  void Serve(httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader) {
-    HttpRequest in;
-    in.method = req.method;
-    std::string_view target = req.target;
-    if (size_t hash = target.find('#'); hash != std::string_view::npos) {
-      target = target.substr(0, hash);
+  static void RaiseDescriptorLimit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+      lim.rlim_cur = lim.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &lim);
     }
-    const size_t q = target.find('?');
-    in.raw_path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) in.raw_query = std::string(target.substr(q + 1));
-    for (const auto& [name, value] : req.headers) {
-      if (!IsInjectedHeader(name)) in.headers.emplace(name, value);
-    }
-    in.remote = FormatRemote(req.remote_addr, req.remote_port);
-    in.tls = tls_;
-
-    const bool chunked = s3::EqualsIgnoreCase(req.get_header_value("Transfer-Encoding"), "chunked");
-    std::optional<uint64_t> content_length;
-    if (req.has_header("Content-Length")) {
-      content_length = s3::ParseDecimal(req.get_header_value("Content-Length"));
-    }
-    in.has_body = reader != nullptr && (chunked || content_length.value_or(0) > 0);
-    // Keep httplib from decoding gzip/br bodies: S3 stores them as sent.
-    if (in.has_body) req.headers.erase("Content-Encoding");
-
-    bool consumed = false;
-    uint64_t seen = 0;
-    // Reads the rest of the body, passing it to sink while it wants more,
-    // then discarding up to the drain bound.
-    auto read_rest = [&](const BodySink* sink) -> bool {
-      consumed = true;
-      bool sink_done = sink == nullptr;
-      bool stopped = false;
-      uint64_t drained = 0;
-      const bool ok = (*reader)([&](const char* data, size_t n) {
-        seen += n;
-        if (!sink_done) {
-          if ((*sink)(std::string_view(data, n))) return true;
-          sink_done = true;
-          stopped = true;
-          if (content_length &&
-              *content_length - std::min(seen, *content_length) > opt_.max_drain_bytes) {
-            return false;
-          }
-          return true;
-        }
-        drained += n;
-        return drained <= opt_.max_drain_bytes;
-      });
-      if (!ok) tl_current.close_after = true;
-      return ok && !stopped;
-    };
-    in.read_body = [&](const BodySink& sink) -> bool {
-      if (!in.has_body) return true;
-      if (consumed) return false;
-      return read_rest(&sink);
-    };
-
-    HttpResponse out;
-    try {
-      handler_(in, out);
-    } catch (...) {
-      out = HttpResponse();
-      out.status = 500;
-      out.SetHeader("Content-Type", "application/xml");
-      out.body = s3::ErrorXmlDoc(s3::S3Error{s3::ErrorCode::kInternalError, {}}, "", "");
-    }
-    if (in.has_body && !consumed) {
-      if (content_length && *content_length > opt_.max_drain_bytes) {
-        tl_current.close_after = true;
-      } else {
-        read_rest(nullptr);
-      }
-    }
-    Emit(req, res, out);
   }
 
-  void Emit(const httplib::Request& req, httplib::Response& res, HttpResponse& out) {
-    res.status = out.status;
-    std::string content_type;
-    for (auto& [name, value] : out.headers) {
-      if (s3::EqualsIgnoreCase(name, "Content-Type")) {
-        content_type = value;
-        continue;
+  void RunLoop() {
+    for (;;) {
+      try {
+        ioc_.run();
+        return;
+      } catch (const std::exception& e) {
+        std::cerr << "seglake-s3d: error in the I/O loop: " << e.what() << std::endl;
+      } catch (...) {
+        std::cerr << "seglake-s3d: unknown error in the I/O loop" << std::endl;
       }
-      if (s3::EqualsIgnoreCase(name, "Content-Length")) continue;
-      res.headers.emplace(name, value);
     }
-    if (tl_current.close_after) res.set_header("Connection", "close");
-    const bool head = req.method == "HEAD";
-    if (out.source) {
-      if (head || out.stream_length == 0) {
-        res.set_header("Content-Length", std::to_string(out.stream_length));
-        if (!content_type.empty()) res.set_header("Content-Type", content_type);
+  }
+
+  bool Admit(const std::string& ip) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (connections_ >= opt_.max_connections) return false;
+    int& n = per_ip_[ip];
+    if (n >= opt_.max_connections_per_ip) {
+      if (n == 0) per_ip_.erase(ip);
+      return false;
+    }
+    ++n;
+    ++connections_;
+    return true;
+  }
+
+  void DoAccept() {
+    if (stopping()) return;
+    acceptor_.async_accept(asio::make_strand(ioc_), [this](ErrorCode ec, tcp::socket sock) {
+      if (stopping() || !acceptor_.is_open()) return;
+      if (ec) {
+        // Out of descriptors or buffers: pause instead of spinning.
+        accept_retry_.emplace(ioc_);
+        accept_retry_->expires_after(std::chrono::milliseconds(50));
+        accept_retry_->async_wait([this](ErrorCode) { DoAccept(); });
         return;
       }
-      auto source = std::make_shared<BodySource>(std::move(out.source));
-      auto buf = std::make_shared<std::vector<char>>();
-      // A small body gets a small buffer: zero-filling 1 MiB per 4 KiB GET
-      // was a third of the server's CPU.
-      const size_t slice = std::max<size_t>(
-          1, std::min<size_t>(kStreamSlice, static_cast<size_t>(out.stream_length)));
-      res.set_content_provider(
-          static_cast<size_t>(out.stream_length),
-          content_type.empty() ? "application/octet-stream" : content_type,
-          [source, buf, slice](size_t /*offset*/, size_t length, httplib::DataSink& sink) {
-            // No exception may leave: httplib calls this outside its own
-            // try block. Returning false drops the connection.
-            try {
-              if (buf->empty()) buf->resize(slice);
-              const size_t want = std::min(length, buf->size());
-              std::optional<size_t> n = (*source)(buf->data(), want);
-              if (!n || *n == 0 || *n > want) return false;
-              if (!sink.write(buf->data(), *n)) return false;
-              tl_current.streamed += *n;
-              return true;
-            } catch (...) {
-              return false;
-            }
-          });
-      return;
-    }
-    if (!out.body.empty()) {
-      res.set_content(out.body, content_type.empty() ? "application/xml" : content_type);
-    } else if (!content_type.empty()) {
-      res.set_header("Content-Type", content_type);
-    }
+      OnAccept(std::move(sock));
+      DoAccept();
+    });
   }
 
-  void Log(const httplib::Request& req, const httplib::Response& res) {
-    HttpLogEntry e;
-    e.request_id = res.get_header_value("x-amz-request-id");
-    if (e.request_id.empty()) e.request_id = "-";
-    // A request httplib refused before parsing it (414, 400) has none of these.
-    e.remote = req.remote_addr.empty() ? "-" : FormatRemote(req.remote_addr, req.remote_port);
-    e.method = req.method.empty() ? "-" : req.method;
-    e.target = req.target.empty() ? "-" : req.target;
-    e.status = res.status;
-    if (req.method != "HEAD") e.bytes = !res.body.empty() ? res.body.size() : tl_current.streamed;
-    if (tl_current.active) {
-      e.duration =
-          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - tl_current.start);
-    }
-    if (tl_current.close_after) ShutdownConnection(req);
-    tl_current = Current();
-    if (logger_) logger_(e);
-  }
+  void OnAccept(tcp::socket sock);
 
   HttpServerOptions opt_;
   HttpHandler handler_;
   HttpLogger logger_;
-  std::unique_ptr<httplib::Server> svr_;
-  std::function<int()> listen_socket_;
-  bool tls_ = false;
+  framing::Limits limits_;
+  // Sessions unregister in their destructors, which may run as late as the
+  // destruction of ioc_: these are declared (so destroyed) before it.
+  std::mutex mu_;  // guards the three fields below
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;
+  std::unordered_map<std::string, int> per_ip_;
+  int connections_ = 0;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  asio::thread_pool workers_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
+  std::optional<asio::steady_timer> accept_retry_;
+  std::unique_ptr<TlsContexts> tls_;
   int port_ = -1;
   std::atomic<bool> stopping_{false};
 };
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection. Strand-side methods run on the connection's strand;
+// worker-side ones (Serve, ReadBody, PullSlice) on a worker while no
+// operation of the strand side is pending. The hand-offs between them are
+// posts, so each side sees the other's writes.
+template <class Stream>
+class Session final : public SessionBase {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+ public:
+  Session(Impl* server, std::shared_ptr<ssl::context> ctx, tcp::socket sock, std::string remote,
+          std::string ip)
+      : server_(server),
+        ctx_(std::move(ctx)),
+        stream_(MakeStream(std::move(sock), ctx_.get())),
+        buffer_(std::max<size_t>(server->opt().max_header_bytes + 1, 2 * kBodySlice)),
+        remote_(std::move(remote)),
+        ip_(std::move(ip)) {}
+
+  ~Session() override { server_->Unregister(this, ip_); }
+
+  void Start() override {
+    server_->Register(this, weak_from_this());
+    asio::dispatch(stream_.get_executor(), [self = Self()] {
+      if constexpr (kTls) {
+        self->Lowest().expires_after(std::chrono::seconds(self->server_->opt().header_timeout_s));
+        self->stream_.async_handshake(ssl::stream_base::server, [self](ErrorCode ec) {
+          if (ec) return self->Close();
+          self->DoRead(true);
+        });
+      } else {
+        self->DoRead(true);
+      }
+    });
+  }
+
+  void StopIfIdle() override {
+    asio::post(stream_.get_executor(), [self = Self()] {
+      if (self->state_ == State::kIdle || self->state_ == State::kHead) self->Lowest().cancel();
+    });
+  }
+
+ private:
+  enum class State { kIdle, kHead, kBusy, kClosing };
+  using Done = std::function<void(ErrorCode, size_t)>;
+
+  static Stream MakeStream(tcp::socket sock, ssl::context* ctx) {
+    if constexpr (kTls) {
+      return Stream(std::move(sock), *ctx);
+    } else {
+      (void)ctx;
+      return Stream(std::move(sock));
+    }
+  }
+
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+  const HttpServerOptions& opt() const { return server_->opt(); }
+
+  // ---- strand side ----
+
+  void DoRead(bool first) {
+    state_ = State::kIdle;
+    if (server_->stopping()) return Close();
+    if (first || buffer_.size() > 0) return ReadHead();
+    // Wait for the next request with a small buffer; the head deadline
+    // starts with its first byte.
+    buffer_.shrink_to_fit();
+    Lowest().expires_after(std::chrono::seconds(opt().keep_alive_timeout_s));
+    stream_.async_read_some(buffer_.prepare(kIdleReadBytes),
+                            [self = Self()](ErrorCode ec, size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) return self->Close();
+                              self->ReadHead();
+                            });
+  }
+
+  void ReadHead() {
+    state_ = State::kHead;
+    if (server_->stopping() && buffer_.size() == 0) return Close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(opt().max_header_bytes));
+    parser_->body_limit(opt().max_body_bytes);
+    Lowest().expires_after(std::chrono::seconds(opt().header_timeout_s));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = Self()](ErrorCode ec, size_t) { self->OnHead(ec); });
+  }
+
+  void OnHead(ErrorCode ec) {
+    start_ = Clock::now();
+    req_ = HttpRequest();
+    out_ = HttpResponse();
+    log_method_ = "-";
+    log_target_ = "-";
+    if (ec) {
+      const int status = framing::StatusForParseError(ec);
+      if (status == 0) return Close();
+      return RespondAndClose(status);
+    }
+    const auto& h = parser_->get().base();
+    log_method_ = std::string(View(h.method_string()));
+    log_target_ = std::string(View(h.target()));
+    if (const int status = framing::CheckHead(h, server_->limits(), &head_); status != 0) {
+      return RespondAndClose(status);
+    }
+    framing::ToRequest(h, &req_);
+    req_.remote = remote_;
+    req_.tls = kTls;
+    req_.has_body = head_.chunked || head_.content_length.value_or(0) > 0;
+    body_started_ = false;
+    body_bytes_ = 0;
+    continue_sent_ = false;
+    broken_ = false;
+    ++requests_;
+    state_ = State::kBusy;
+    guard_.emplace(asio::make_work_guard(server_->ioc()));
+    asio::post(server_->workers(), [self = Self()] { self->Serve(); });
+  }
+
+  // Answers a request refused before any handler saw it, then closes.
+  void RespondAndClose(int status) {
+    state_ = State::kBusy;
+    keep_ = false;
+    drain_ = false;
+    out_ = HttpResponse();
+    out_.status = status;
+    out_.SetHeader("Content-Type", "application/xml");
+    out_.body = ErrorDoc(status);
+    head_text_ = FormatHead(out_, out_.body.size(), false);
+    sent_ = 0;
+    body_total_ = out_.body.size();
+    WriteBuffers({asio::buffer(head_text_), asio::buffer(out_.body)}, out_.body.size());
+  }
+
+  void WriteBuffers(std::array<asio::const_buffer, 2> bufs, size_t body_bytes) {
+    Lowest().expires_at(TransferDeadline(start_, sent_, opt().min_rate_bytes,
+                                         std::chrono::seconds(opt().write_timeout_s)));
+    if constexpr (kTls) {
+      // Beast's TLS stream writes only the first buffer of a sequence that
+      // it does not coalesce, and an exhausted (empty) first buffer then
+      // ends asio::async_write early: give it one contiguous buffer.
+      if (bufs[0].size() > 0 && bufs[1].size() > 0) {
+        head_text_.append(static_cast<const char*>(bufs[1].data()), bufs[1].size());
+        bufs = {asio::buffer(head_text_), asio::const_buffer()};
+      }
+      if (bufs[0].size() == 0) std::swap(bufs[0], bufs[1]);
+    }
+    auto done = [self = Self(), body_bytes](ErrorCode ec, size_t) {
+      if (ec) {
+        self->log_failed_ = true;
+        self->Log();
+        return self->Close();
+      }
+      self->sent_ += body_bytes;
+      self->OnWritten();
+    };
+    if constexpr (kTls) {
+      asio::async_write(stream_, bufs[0], std::move(done));
+    } else {
+      asio::async_write(stream_, bufs, std::move(done));
+    }
+  }
+
+  void OnWritten() {
+    if (sent_ < body_total_) {
+      asio::post(server_->workers(), [self = Self()] { self->PullSlice(); });
+      return;
+    }
+    Log();
+    out_ = HttpResponse();  // releases the body source (and its readers)
+    req_ = HttpRequest();
+    slice_.clear();
+    slice_.shrink_to_fit();
+    guard_.reset();
+    if (!keep_) return Linger();
+    if (drain_) return Drain();
+    DoRead(false);
+  }
+
+  // Reads and discards the rest of a body the handler did not read, so the
+  // next request starts where this one ends.
+  void Drain() {
+    if (parser_->is_done()) return DoRead(false);
+    if (drained_ > opt().max_drain_bytes) return Linger();
+    if (slice_.empty()) slice_.resize(kBodySlice);
+    parser_->get().body().data = slice_.data();
+    parser_->get().body().size = slice_.size();
+    Lowest().expires_after(std::chrono::seconds(opt().read_timeout_s));
+    http::async_read_some(stream_, buffer_, *parser_, [self = Self()](ErrorCode ec, size_t) {
+      if (ec == http::error::need_buffer) ec = {};
+      self->drained_ += self->slice_.size() - self->parser_->get().body().size;
+      if (ec) return self->Close();
+      self->Drain();
+    });
+  }
+
+  // Closes after the response: our side first, then reading (and dropping)
+  // what the client still sends for a moment, so that a reset does not
+  // destroy the response before the client reads it.
+  void Linger() {
+    state_ = State::kClosing;
+    if constexpr (kTls) {
+      Lowest().expires_after(kLinger);
+      stream_.async_shutdown([self = Self()](ErrorCode) { self->Close(); });
+    } else {
+      ErrorCode ec;
+      Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) return Close();
+      linger_until_ = Clock::now() + kLinger;
+      lingered_ = 0;
+      LingerRead();
+    }
+  }
+
+  void LingerRead() {
+    buffer_.clear();
+    Lowest().expires_at(linger_until_);
+    Lowest().async_read_some(buffer_.prepare(kIdleReadBytes),
+                             [self = Self()](ErrorCode ec, size_t n) {
+                               self->lingered_ += n;
+                               if (ec || self->lingered_ > kLingerBytes) return self->Close();
+                               self->LingerRead();
+                             });
+  }
+
+  void Close() {
+    state_ = State::kClosing;
+    guard_.reset();
+    ErrorCode ec;
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Lowest().close();
+  }
+
+  void Log() {
+    HttpLogEntry e;
+    const std::string* id = out_.FindHeader("x-amz-request-id");
+    e.request_id = id != nullptr ? *id : "-";
+    e.remote = remote_;
+    e.method = log_method_;
+    e.target = log_target_;
+    e.status = out_.status;
+    e.bytes = sent_;
+    e.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_);
+    log_failed_ = false;
+    server_->LogEntry(e);
+  }
+
+  // ---- worker side ----
+
+  // Runs an operation on the strand and waits for it.
+  std::pair<ErrorCode, size_t> Await(const std::function<void(Done)>& start) {
+    std::promise<std::pair<ErrorCode, size_t>> p;
+    auto f = p.get_future();
+    asio::post(stream_.get_executor(), [&] {
+      start([&p](ErrorCode ec, size_t n) { p.set_value({ec, n}); });
+    });
+    return f.get();
+  }
+
+  bool ReadBody(const BodySink& sink) {
+    if (!req_.has_body) return true;
+    if (body_started_) return false;
+    body_started_ = true;
+    if (head_.expect_continue && !continue_sent_) {
+      continue_sent_ = true;
+      static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [ec, n] = Await([&](Done done) {
+        Lowest().expires_after(std::chrono::seconds(opt().write_timeout_s));
+        asio::async_write(stream_, asio::buffer(k100.data(), k100.size()), std::move(done));
+      });
+      if (ec) {
+        broken_ = true;
+        return false;
+      }
+    }
+    std::vector<char> buf(kBodySlice);
+    const auto body_start = Clock::now();
+    while (!parser_->is_done()) {
+      auto [ec, n] = Await([&](Done done) {
+        parser_->get().body().data = buf.data();
+        parser_->get().body().size = buf.size();
+        Lowest().expires_at(TransferDeadline(body_start, body_bytes_, opt().min_rate_bytes,
+                                             std::chrono::seconds(opt().read_timeout_s)));
+        http::async_read_some(stream_, buffer_, *parser_, std::move(done));
+      });
+      if (ec == http::error::need_buffer) ec = {};
+      const size_t got = buf.size() - parser_->get().body().size;
+      body_bytes_ += got;
+      if (got > 0 && !sink(std::string_view(buf.data(), got))) return false;
+      if (ec) {
+        broken_ = true;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void Serve() {
+    req_.read_body = [this](const BodySink& sink) { return ReadBody(sink); };
+    try {
+      server_->Handle(req_, out_);
+    } catch (...) {
+      out_ = HttpResponse();
+      out_.status = 500;
+      out_.SetHeader("Content-Type", "application/xml");
+      out_.body = ErrorDoc(500);
+    }
+    req_.read_body = nullptr;
+    keep_ = head_.keep_alive && !broken_ && requests_ < opt().keep_alive_max_requests &&
+            !server_->stopping();
+    drain_ = false;
+    drained_ = 0;
+    if (req_.has_body && !parser_->is_done()) {
+      if (broken_ || (head_.expect_continue && !continue_sent_)) {
+        // The client may be waiting for a 100 that never comes, or the
+        // stream is broken: nothing more can be read from it safely.
+        keep_ = false;
+      } else if (head_.content_length &&
+                 *head_.content_length - std::min(*head_.content_length, body_bytes_) >
+                     opt().max_drain_bytes) {
+        keep_ = false;
+      } else {
+        drain_ = keep_;
+      }
+    }
+    Respond();
+  }
+
+  void Respond() {
+    for (const auto& [name, value] : out_.headers) {
+      if (!framing::SafeHeaderName(name) || !framing::SafeHeaderValue(value)) {
+        std::cerr << "seglake-s3d: refused to send a response header with control characters ("
+                  << s3::HexEncode(name).substr(0, 64) << ")" << std::endl;
+        out_ = HttpResponse();
+        out_.status = 500;
+        out_.SetHeader("Content-Type", "application/xml");
+        out_.body = ErrorDoc(500);
+        break;
+      }
+    }
+    const bool head = req_.method == "HEAD";
+    const bool no_body_status =
+        out_.status == 204 || out_.status == 304 || (out_.status >= 100 && out_.status < 200);
+    uint64_t length = out_.source ? out_.stream_length : out_.body.size();
+    if (no_body_status) length = 0;
+    sent_ = 0;
+    body_total_ = head || no_body_status ? 0 : length;
+    if (out_.source && body_total_ > 0) {
+      // The first slice before the head: a source that fails at once still
+      // gets a 500 instead of a cut response.
+      if (!PullInto(std::min<uint64_t>(body_total_, kStreamSlice))) {
+        out_ = HttpResponse();
+        out_.status = 500;
+        out_.SetHeader("Content-Type", "application/xml");
+        out_.body = ErrorDoc(500);
+        length = body_total_ = out_.body.size();
+      }
+    }
+    head_text_ = FormatHead(out_, length, no_body_status);
+    asio::post(stream_.get_executor(), [self = Self()] {
+      asio::const_buffer body;
+      if (self->body_total_ > 0) {
+        body = self->out_.source ? asio::buffer(self->slice_) : asio::buffer(self->out_.body);
+      }
+      self->WriteBuffers({asio::buffer(self->head_text_), body}, body.size());
+    });
+  }
+
+  bool PullInto(uint64_t want) {
+    slice_.resize(static_cast<size_t>(want));
+    size_t filled = 0;
+    try {
+      while (filled < slice_.size()) {
+        std::optional<size_t> n = out_.source(slice_.data() + filled, slice_.size() - filled);
+        if (!n || *n == 0 || *n > slice_.size() - filled) return false;
+        filled += *n;
+      }
+    } catch (...) {
+      return false;
+    }
+    return true;
+  }
+
+  // A worker fills the next slice of a streamed body; the strand writes it.
+  void PullSlice() {
+    const uint64_t want = std::min<uint64_t>(body_total_ - sent_, kStreamSlice);
+    const bool ok = PullInto(want);
+    asio::post(stream_.get_executor(), [self = Self(), ok] {
+      if (!ok) {
+        // The status line is out: all we can do is cut the connection.
+        self->log_failed_ = true;
+        self->Log();
+        return self->Close();
+      }
+      self->head_text_.clear();
+      self->WriteBuffers({asio::const_buffer(), asio::buffer(self->slice_)}, self->slice_.size());
+    });
+  }
+
+  std::string FormatHead(const HttpResponse& r, uint64_t length, bool no_body_status) const {
+    std::string h;
+    h.reserve(512);
+    h += "HTTP/1.1 ";
+    h += std::to_string(r.status);
+    h += ' ';
+    const auto reason = http::obsolete_reason(http::int_to_status(static_cast<unsigned>(r.status)));
+    h.append(reason.data(), reason.size());
+    h += "\r\n";
+    bool has_type = false;
+    for (const auto& [name, value] : r.headers) {
+      if (s3::EqualsIgnoreCase(name, "Content-Length") ||
+          s3::EqualsIgnoreCase(name, "Connection") ||
+          s3::EqualsIgnoreCase(name, "Transfer-Encoding")) {
+        continue;
+      }
+      if (s3::EqualsIgnoreCase(name, "Content-Type")) has_type = true;
+      h += name;
+      h += ": ";
+      h += value;
+      h += "\r\n";
+    }
+    if (!has_type && length > 0 && !no_body_status) {
+      h += r.source ? "Content-Type: application/octet-stream\r\n"
+                    : "Content-Type: application/xml\r\n";
+    }
+    if (!no_body_status) {
+      h += "Content-Length: ";
+      h += std::to_string(length);
+      h += "\r\n";
+    }
+    if (!keep_) {
+      h += "Connection: close\r\n";
+    } else if (parser_ && parser_->get().version() == 10) {
+      h += "Connection: keep-alive\r\n";
+    }
+    h += "\r\n";
+    return h;
+  }
+
+  Impl* server_;
+  std::shared_ptr<ssl::context> ctx_;  // outlives stream_
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  const std::string remote_;
+  const std::string ip_;
+  State state_ = State::kIdle;
+  std::optional<http::request_parser<http::buffer_body>> parser_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+
+  // The request in progress.
+  framing::Head head_;
+  HttpRequest req_;
+  HttpResponse out_;
+  std::string log_method_, log_target_;
+  Clock::time_point start_;
+  int requests_ = 0;
+  bool body_started_ = false;
+  uint64_t body_bytes_ = 0;
+  bool continue_sent_ = false;
+  bool broken_ = false;
+  bool keep_ = true;
+  bool drain_ = false;
+  uint64_t drained_ = 0;
+  bool log_failed_ = false;
+
+  // The response in progress.
+  std::string head_text_;
+  std::vector<char> slice_;
+  uint64_t sent_ = 0;
+  uint64_t body_total_ = 0;
+
+  Clock::time_point linger_until_;
+  uint64_t lingered_ = 0;
+};
+
+void Impl::OnAccept(tcp::socket sock) {
+  ErrorCode ec;
+  const tcp::endpoint peer = sock.remote_endpoint(ec);
+  if (ec) return;
+  const std::string ip = ClientIp(peer);
+  if (!Admit(ip)) {
+    sock.close(ec);
+    return;
+  }
+  sock.set_option(tcp::no_delay(true), ec);
+  std::shared_ptr<SessionBase> s;
+  if (tls_) {
+    s = std::make_shared<Session<TlsStream>>(this, tls_->Current(), std::move(sock),
+                                             FormatRemote(peer), ip);
+  } else {
+    s = std::make_shared<Session<PlainStream>>(this, nullptr, std::move(sock), FormatRemote(peer),
+                                               ip);
+  }
+  s->Start();
+}
 
 }  // namespace
 

@@ -111,6 +111,14 @@ int Main(int argc, char** argv) {
   ho.tls_cert = cfg.tls_cert;
   ho.tls_key = cfg.tls_key;
   ho.threads = cfg.threads;
+  ho.tls_min_version = cfg.tls_min_version;
+  if (!cfg.tls_ciphers.empty()) ho.tls_ciphers = cfg.tls_ciphers;
+  ho.header_timeout_s = cfg.header_timeout_s;
+  ho.max_header_bytes = cfg.max_header_bytes;
+  ho.max_connections = cfg.max_connections;
+  ho.max_connections_per_ip = cfg.max_connections_per_ip;
+  ho.min_rate_bytes = cfg.min_transfer_rate;
+  ho.keep_alive_timeout_s = cfg.keep_alive_timeout_s;
   auto server = HttpServer::Create(
       ho, [&service](HttpRequest& req, HttpResponse& res) { service.Handle(req, res); }, logger);
   if (!server) {
