@@ -19,6 +19,7 @@
 #include "server/http_server.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <boost/asio/bind_executor.hpp>
@@ -454,6 +455,11 @@ class Session final : public SessionBase {
 
   void Start() override {
     server_->Register(this, weak_from_this());
+    if constexpr (!kTls) {
+      // Workers write responses directly while the socket takes them.
+      ErrorCode ec;
+      Lowest().socket().non_blocking(true, ec);
+    }
     asio::dispatch(stream_.get_executor(), [self = Self()] {
       if constexpr (kTls) {
         self->Lowest().expires_after(std::chrono::seconds(self->server_->opt().header_timeout_s));
@@ -467,10 +473,14 @@ class Session final : public SessionBase {
     });
   }
 
+  // Shuts the reading side down, which ends a pending read with EOF (a
+  // plain syscall, safe beside the thread that owns the stream; close_mu_
+  // keeps the descriptor from being closed and reused meanwhile).
   void StopIfIdle() override {
-    asio::post(stream_.get_executor(), [self = Self()] {
-      if (self->state_ == State::kIdle || self->state_ == State::kHead) self->Lowest().cancel();
-    });
+    std::lock_guard<std::mutex> lock(close_mu_);
+    const State st = state_.load();
+    if (closed_ || (st != State::kIdle && st != State::kHead)) return;
+    ::shutdown(Lowest().socket().native_handle(), SHUT_RD);
   }
 
  private:
@@ -599,6 +609,12 @@ class Session final : public SessionBase {
       asio::post(server_->workers(), [self = Self()] { self->PullSlice(); });
       return;
     }
+    Finish();
+  }
+
+  // After the last byte of a response, on the strand or (plain TCP) on the
+  // worker that wrote it: nothing else touches the stream then.
+  void Finish() {
     Log();
     out_ = HttpResponse();  // releases the body source (and its readers)
     req_ = HttpRequest();
@@ -659,6 +675,9 @@ class Session final : public SessionBase {
   void Close() {
     state_ = State::kClosing;
     guard_.reset();
+    std::lock_guard<std::mutex> lock(close_mu_);
+    if (closed_) return;
+    closed_ = true;
     ErrorCode ec;
     Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
     Lowest().close();
@@ -790,13 +809,39 @@ class Session final : public SessionBase {
       }
     }
     head_text_ = FormatHead(out_, length, no_body_status);
-    asio::post(stream_.get_executor(), [self = Self()] {
-      asio::const_buffer body;
-      if (self->body_total_ > 0) {
-        body = self->out_.source ? asio::buffer(self->slice_) : asio::buffer(self->out_.body);
+    asio::const_buffer body;
+    if (body_total_ > 0) body = out_.source ? asio::buffer(slice_) : asio::buffer(out_.body);
+    Send({asio::buffer(head_text_), body}, body.size());
+  }
+
+  // Worker side: on plain TCP, writes what the socket takes at once, so a
+  // response that fits its buffer costs no hand-off; the rest is written
+  // by the strand.
+  void Send(std::array<asio::const_buffer, 2> bufs, size_t body_bytes) {
+    if constexpr (!kTls) {
+      ErrorCode ec;
+      const size_t total = bufs[0].size() + bufs[1].size();
+      const size_t n = asio::write(Lowest().socket(), bufs, ec);
+      if (n == total) {
+        sent_ += body_bytes;
+        if (sent_ < body_total_) return PullSlice();
+        return Finish();
       }
-      self->WriteBuffers({asio::buffer(self->head_text_), body}, body.size());
-    });
+      if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+        return asio::post(stream_.get_executor(), [self = Self()] {
+          self->log_failed_ = true;
+          self->Log();
+          self->Close();
+        });
+      }
+      const size_t head_part = std::min(n, bufs[0].size());
+      bufs[0] += head_part;
+      bufs[1] += n - head_part;
+      sent_ += n - head_part;
+      body_bytes -= n - head_part;
+    }
+    asio::post(stream_.get_executor(),
+               [self = Self(), bufs, body_bytes] { self->WriteBuffers(bufs, body_bytes); });
   }
 
   bool PullInto(uint64_t want) {
@@ -817,17 +862,16 @@ class Session final : public SessionBase {
   // A worker fills the next slice of a streamed body; the strand writes it.
   void PullSlice() {
     const uint64_t want = std::min<uint64_t>(body_total_ - sent_, kStreamSlice);
-    const bool ok = PullInto(want);
-    asio::post(stream_.get_executor(), [self = Self(), ok] {
-      if (!ok) {
-        // The status line is out: all we can do is cut the connection.
+    if (!PullInto(want)) {
+      // The status line is out: all we can do is cut the connection.
+      return asio::post(stream_.get_executor(), [self = Self()] {
         self->log_failed_ = true;
         self->Log();
-        return self->Close();
-      }
-      self->head_text_.clear();
-      self->WriteBuffers({asio::const_buffer(), asio::buffer(self->slice_)}, self->slice_.size());
-    });
+        self->Close();
+      });
+    }
+    head_text_.clear();
+    Send({asio::const_buffer(), asio::buffer(slice_)}, slice_.size());
   }
 
   std::string FormatHead(const HttpResponse& r, uint64_t length, bool no_body_status) const {
@@ -876,7 +920,9 @@ class Session final : public SessionBase {
   beast::flat_buffer buffer_;
   const std::string remote_;
   const std::string ip_;
-  State state_ = State::kIdle;
+  std::atomic<State> state_{State::kIdle};
+  std::mutex close_mu_;  // Close() against StopIfIdle()
+  bool closed_ = false;  // guarded by close_mu_
   std::optional<http::request_parser<http::buffer_body>> parser_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
 
