@@ -309,7 +309,7 @@ class Impl final : public HttpServer {
     asio::post(ioc_, [this] { DoAccept(); });
     const int n = opt_.io_threads > 0
                       ? opt_.io_threads
-                      : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
+                      : std::clamp(2 * static_cast<int>(std::thread::hardware_concurrency()), 2, 8);
     std::vector<std::thread> extra;
     for (int i = 1; i < n; ++i) extra.emplace_back([this] { RunLoop(); });
     RunLoop();
@@ -557,6 +557,10 @@ class Session final : public SessionBase {
     ++requests_;
     state_ = State::kBusy;
     guard_.emplace(asio::make_work_guard(server_->ioc()));
+    // A read without a body (GET, HEAD) waits on no client and on no sync:
+    // serve it here and spare the hand-off to a worker. Everything else
+    // (bodies, commits) goes to the worker pool.
+    if (!req_.has_body && (req_.method == "GET" || req_.method == "HEAD")) return Serve();
     asio::post(server_->workers(), [self = Self()] { self->Serve(); });
   }
 
@@ -819,29 +823,43 @@ class Session final : public SessionBase {
   // by the strand.
   void Send(std::array<asio::const_buffer, 2> bufs, size_t body_bytes) {
     if constexpr (!kTls) {
-      ErrorCode ec;
-      const size_t total = bufs[0].size() + bufs[1].size();
-      const size_t n = asio::write(Lowest().socket(), bufs, ec);
-      if (n == total) {
-        sent_ += body_bytes;
-        if (sent_ < body_total_) return PullSlice();
-        return Finish();
+      for (;;) {
+        ErrorCode ec;
+        const size_t total = bufs[0].size() + bufs[1].size();
+        const size_t n = asio::write(Lowest().socket(), bufs, ec);
+        if (n == total) {
+          sent_ += body_bytes;
+          if (sent_ >= body_total_) return Finish();
+          if (!PullInto(std::min<uint64_t>(body_total_ - sent_, kStreamSlice))) {
+            return FailStream();
+          }
+          head_text_.clear();
+          bufs = {asio::const_buffer(), asio::buffer(slice_)};
+          body_bytes = slice_.size();
+          continue;
+        }
+        if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+          return FailStream();
+        }
+        const size_t head_part = std::min(n, bufs[0].size());
+        bufs[0] += head_part;
+        bufs[1] += n - head_part;
+        sent_ += n - head_part;
+        body_bytes -= n - head_part;
+        break;
       }
-      if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-        return asio::post(stream_.get_executor(), [self = Self()] {
-          self->log_failed_ = true;
-          self->Log();
-          self->Close();
-        });
-      }
-      const size_t head_part = std::min(n, bufs[0].size());
-      bufs[0] += head_part;
-      bufs[1] += n - head_part;
-      sent_ += n - head_part;
-      body_bytes -= n - head_part;
     }
     asio::post(stream_.get_executor(),
                [self = Self(), bufs, body_bytes] { self->WriteBuffers(bufs, body_bytes); });
+  }
+
+  // The status line is out: all that is left is to cut the connection.
+  void FailStream() {
+    asio::post(stream_.get_executor(), [self = Self()] {
+      self->log_failed_ = true;
+      self->Log();
+      self->Close();
+    });
   }
 
   bool PullInto(uint64_t want) {
@@ -861,15 +879,7 @@ class Session final : public SessionBase {
 
   // A worker fills the next slice of a streamed body; the strand writes it.
   void PullSlice() {
-    const uint64_t want = std::min<uint64_t>(body_total_ - sent_, kStreamSlice);
-    if (!PullInto(want)) {
-      // The status line is out: all we can do is cut the connection.
-      return asio::post(stream_.get_executor(), [self = Self()] {
-        self->log_failed_ = true;
-        self->Log();
-        self->Close();
-      });
-    }
+    if (!PullInto(std::min<uint64_t>(body_total_ - sent_, kStreamSlice))) return FailStream();
     head_text_.clear();
     Send({asio::const_buffer(), asio::buffer(slice_)}, slice_.size());
   }

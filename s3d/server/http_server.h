@@ -33,7 +33,7 @@ struct HttpServerOptions {
       "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
   std::string tls_min_version = "1.2";  // "1.2" or "1.3"
   int threads = 256;                    // requests handled at once (worker threads)
-  int io_threads = 0;                   // socket threads; 0: one per core, at most 4
+  int io_threads = 0;  // socket threads, which also serve GET/HEAD; 0: 2 per core, 2-8
   uint64_t max_body_bytes = 6ull << 30;
   // A request head (request line and headers) must arrive within
   // header_timeout_s of its first byte (of the connection, for the first
