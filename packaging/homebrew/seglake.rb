@@ -25,6 +25,7 @@ class Seglake < Formula
   license :cannot_represent
   head "https://github.com/seglake/seglake.git", branch: "main"
 
+  depends_on "boost" => :build
   depends_on "cmake" => :build
   depends_on "nlohmann-json" => :build
   depends_on "pkgconf" => :build
