@@ -102,10 +102,25 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(Env* env, const std
   auto f = env->Open(path, OpenOptions{.write = true, .create = true, .exclusive = true});
   if (!f) return Err(f.error());
   std::string hdr = EncodeHeader(h);
-  SEGLAKE_TRY((*f)->PWrite(0, hdr.data(), hdr.size()));
+  if (Status s = (*f)->PWrite(0, hdr.data(), hdr.size()); !s.ok()) {
+    // No room for even a header: leave no empty segment behind.
+    f->reset();
+    if (s.code() == Status::Code::kNoSpace) (void)env->Remove(path);
+    return Err(s);
+  }
   SEGLAKE_TRY((*f)->Sync());
   SEGLAKE_TRY(env->SyncDir(dir));
   return std::unique_ptr<SegmentWriter>(new SegmentWriter(std::move(*f), h));
+}
+
+bool SegmentWriter::Undo(uint64_t size) {
+  // Bytes past size_ were never counted, synced or referenced: cutting them
+  // rewrites nothing that a reader or the log could depend on.
+  if (!file_->Truncate(size).ok()) {
+    failed_ = true;
+    return false;
+  }
+  return true;
 }
 
 Result<uint64_t> SegmentWriter::Append(record::Type type, std::string_view payload) {
@@ -125,7 +140,9 @@ Result<uint64_t> SegmentWriter::Append(record::Type type, std::string_view paylo
     if (s.ok()) s = file_->PWrite(off + sizeof hdr, payload.data(), payload.size());
   }
   if (!s.ok()) {
-    failed_ = true;  // the tail may be torn; never append after it
+    // A full disk fails this record only; anything else may have torn the
+    // tail: never append after it.
+    if (s.code() != Status::Code::kNoSpace || !Undo(off)) failed_ = true;
     return Err(s);
   }
   ++records_;
@@ -133,6 +150,34 @@ Result<uint64_t> SegmentWriter::Append(record::Type type, std::string_view paylo
   if (type == record::Type::kMeta) meta_offsets_.push_back(off);
   size_.store(off + sizeof hdr + payload.size());
   return off + sizeof hdr;
+}
+
+Result<std::vector<uint64_t>> SegmentWriter::AppendAll(record::Type type,
+                                                       const std::vector<std::string>& payloads) {
+  if (sealed_) return Err(Status::InvalidArgument("append to a sealed segment"));
+  if (failed_) return Err(Status::IOError("segment writer failed earlier"));
+  const uint64_t start = size_.load();
+  std::string buf;
+  std::vector<uint64_t> offsets;
+  for (const std::string& p : payloads) {
+    char hdr[record::kHeaderSize];
+    record::EncodeHeader(type, p, hdr);
+    buf.append(hdr, sizeof hdr);
+    offsets.push_back(start + buf.size());
+    buf.append(p);
+  }
+  Status s = file_->PWrite(start, buf.data(), buf.size());
+  if (!s.ok()) {
+    if (s.code() != Status::Code::kNoSpace || !Undo(start)) failed_ = true;
+    return Err(s);
+  }
+  records_ += payloads.size();
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    if (type == record::Type::kData) data_bytes_ += payloads[i].size();
+    if (type == record::Type::kMeta) meta_offsets_.push_back(offsets[i] - record::kHeaderSize);
+  }
+  size_.store(start + buf.size());
+  return offsets;
 }
 
 Status SegmentWriter::Sync() {
@@ -150,12 +195,18 @@ Status SegmentWriter::Seal() {
   if (sealed_) return Status::OK();
   if (failed_) return Status::IOError("cannot seal a failed segment");
   std::string footer = EncodeFooter(records_ + 1, data_bytes_, meta_offsets_);
-  uint64_t footer_off = size_.load();
+  const uint64_t footer_off = size_.load();
   auto r = Append(record::Type::kFooter, footer);
   if (!r) return r.error();
   std::string trailer = EncodeTrailer(footer_off);
   Status s = file_->PWrite(size_.load(), trailer.data(), trailer.size());
   if (!s.ok()) {
+    // Out of space for the trailer: take the footer back too.
+    if (s.code() == Status::Code::kNoSpace && Undo(footer_off)) {
+      --records_;
+      size_.store(footer_off);
+      return s;
+    }
     failed_ = true;
     return s;
   }

@@ -45,10 +45,18 @@ class SegmentWriter {
   // Creates the file exclusively, writes the header, syncs it and its dir.
   static Result<std::unique_ptr<SegmentWriter>> Create(Env* env, const std::string& dir,
                                                        const SegmentHeader& h);
-  // Appends a record; returns the offset of its payload.
+  // Appends a record; returns the offset of its payload. A write that fails
+  // with NoSpace is undone (the file is cut back to where the record began)
+  // and the writer stays usable; any other failure, or a failed undo, fails
+  // the writer for good.
   Result<uint64_t> Append(record::Type type, std::string_view payload);
+  // Appends records in one write, all or none (as Append); returns the
+  // offset of each payload.
+  Result<std::vector<uint64_t>> AppendAll(record::Type type,
+                                          const std::vector<std::string>& payloads);
   Status Sync();
-  // Writes footer and trailer and syncs. No appends afterwards.
+  // Writes footer and trailer and syncs. No appends afterwards. A NoSpace
+  // before the sync is undone as in Append (the segment stays open).
   Status Seal();
   uint64_t id() const { return header_.id; }
   uint64_t size() const { return size_.load(); }
@@ -69,6 +77,10 @@ class SegmentWriter {
   std::vector<uint64_t> meta_offsets_;
   bool sealed_ = false;
   bool failed_ = false;
+
+  // Cuts the file back to `size` after a failed write; false (and the
+  // writer failed) when that does not work.
+  bool Undo(uint64_t size);
 };
 
 struct ScanResult {

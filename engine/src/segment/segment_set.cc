@@ -40,6 +40,7 @@ Result<SegmentWriter*> SegmentSet::ActiveLocked() {
       active_ = std::move(*w);
       return active_.get();
     }
+    if (w.error().code() == Status::Code::kNoSpace) return Err(w.error());  // nothing written
     if (!w.error().IsAlreadyExists()) return Err(Fail(w.error()));
   }
   return Err(Status::IOError("could not allocate a segment id"));
@@ -50,13 +51,19 @@ Result<Extent> SegmentSet::AppendData(std::string_view payload) {
   auto w = ActiveLocked();
   if (!w) return Err(w.error());
   auto off = (*w)->Append(record::Type::kData, payload);
-  if (!off) return Err(Fail(off.error()));
+  // A full disk fails this append only (the writer undid it).
+  if (!off) return Err((*w)->failed() ? Fail(off.error()) : off.error());
   last_append_ns_ = env_->NowNanos();
   Extent e{(*w)->id(), *off, payload.size()};
   if ((*w)->size() >= target_bytes_ && !meta_unresolved_) {
     Status s = (*w)->Seal();
-    if (!s.ok()) return Err(Fail(s));
-    active_.reset();
+    if (s.ok()) {
+      active_.reset();
+    } else if ((*w)->failed()) {
+      return Err(Fail(s));
+    }
+    // Else out of space for the footer: the segment stays open and the next
+    // append tries to seal it again.
   }
   return e;
 }
@@ -64,11 +71,18 @@ Result<Extent> SegmentSet::AppendData(std::string_view payload) {
 Status SegmentSet::AppendMeta(const std::vector<std::string>& payloads) {
   std::lock_guard<std::mutex> l(mu_);
   auto w = ActiveLocked();
-  if (!w) return w.error();
+  if (!w) {
+    meta_undone_ = failure_.ok();  // no segment to write to (a full disk): nothing written
+    return w.error();
+  }
   meta_unresolved_ = true;
-  for (const std::string& p : payloads) {
-    auto off = (*w)->Append(record::Type::kMeta, p);
-    if (!off) return Fail(off.error());
+  // One write for the batch: on a full disk none of it is on disk and the
+  // commit fails alone, without disabling writes (see ResolveMeta).
+  auto offs = (*w)->AppendAll(record::Type::kMeta, payloads);
+  if (!offs) {
+    if ((*w)->failed()) return Fail(offs.error());
+    meta_undone_ = true;
+    return offs.error();
   }
   last_append_ns_ = env_->NowNanos();
   return Status::OK();
@@ -77,7 +91,8 @@ Status SegmentSet::AppendMeta(const std::vector<std::string>& payloads) {
 void SegmentSet::ResolveMeta(const Status& commit) {
   std::lock_guard<std::mutex> l(mu_);
   meta_unresolved_ = false;
-  if (!commit.ok()) (void)Fail(commit);
+  if (!commit.ok() && !meta_undone_) (void)Fail(commit);
+  meta_undone_ = false;
 }
 
 Status SegmentSet::SyncAll() {
@@ -104,7 +119,7 @@ Status SegmentSet::SealIfIdle(uint64_t idle_ns) {
   if (meta_unresolved_) return Status::OK();  // a commit is in flight: not idle
   if (idle_ns != 0 && env_->NowNanos() - last_append_ns_ < idle_ns) return Status::OK();
   Status s = active_->Seal();
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) return active_->failed() ? Fail(s) : s;  // full disk: stays open
   active_.reset();
   return Status::OK();
 }

@@ -2,8 +2,11 @@
 // thread appends to, rotated by size and sealed when idle.
 //
 // Thread-safe. Lock order: mu_ is a leaf; no SQLite call is made under it.
-// After any write or sync failure the set is failed and every later append
-// fails: a sync is never retried and then acknowledged.
+// After a sync failure, or a write failure that could not be undone, the set
+// is failed and every later append fails: a sync is never retried and then
+// acknowledged. A write that fails for lack of space is undone (the segment
+// cut back to where it began) and fails only its own operation, so writes
+// work again once space is freed.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +33,8 @@ class SegmentSet {
   // still fail, and recovery can cut its records only from an unsealed one.
   Status AppendMeta(const std::vector<std::string>& payloads);
   // The outcome of the commit whose records AppendMeta wrote; a failure
-  // disables all later appends (as Poison).
+  // disables all later appends (as Poison), unless AppendMeta itself failed
+  // for lack of space and wrote nothing.
   void ResolveMeta(const Status& commit);
   // Makes every byte appended before this call durable.
   Status SyncAll();
@@ -53,6 +57,7 @@ class SegmentSet {
   uint64_t last_append_ns_ = 0;            // guarded by mu_
   Status failure_;                         // guarded by mu_
   bool meta_unresolved_ = false;           // guarded by mu_; see AppendMeta
+  bool meta_undone_ = false;               // guarded by mu_: AppendMeta failed with nothing written
 };
 
 }  // namespace seglake::segment
