@@ -1,0 +1,143 @@
+"""seglake-s3d against a hostile client, at the handler and protocol level.
+Each case asserts the exact answer and that normal requests keep working."""
+import datetime
+import email.utils
+import hashlib
+import hmac
+import os
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+
+import s3d_harness as h
+
+
+def code_of(body):
+    return ET.fromstring(body).findtext("Code")
+
+
+def fetch(url):
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def raw_exchange(port, request, timeout=10):
+    """Sends bytes on a fresh connection; returns everything until close."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.settimeout(timeout)
+    sock.sendall(request)
+    got = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except socket.timeout:
+        pass
+    sock.close()
+    return got
+
+
+def sign_with_date(port, method, path, date_header, amz_date_header=None, when=None):
+    """SigV4 headers for a request dated by `Date` (and optionally an
+    x-amz-date in HTTP form). The string to sign uses the basic form of the
+    instant, as the server reconstructs it."""
+    when = when or datetime.datetime.now(datetime.timezone.utc)
+    basic = when.strftime("%Y%m%dT%H%M%SZ")
+    day = basic[:8]
+    payload = hashlib.sha256(b"").hexdigest()
+    headers = {"Host": "127.0.0.1:%d" % port, "X-Amz-Content-Sha256": payload}
+    if date_header is not None:
+        headers["Date"] = date_header
+    if amz_date_header is not None:
+        headers["X-Amz-Date"] = amz_date_header
+    names = sorted(k.lower() for k in headers)
+    lower = {k.lower(): " ".join(v.split()) for k, v in headers.items()}
+    creq = "\n".join([method, path, "", "".join("%s:%s\n" % (n, lower[n]) for n in names),
+                      ";".join(names), payload])
+    scope = "%s/%s/s3/aws4_request" % (day, h.REGION)
+    sts = "\n".join(["AWS4-HMAC-SHA256", basic, scope, hashlib.sha256(creq.encode()).hexdigest()])
+    sig = hmac.new(h.signing_key(h.SECRET_KEY, day), sts.encode(), hashlib.sha256).hexdigest()
+    headers["Authorization"] = (
+        "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" %
+        (h.ACCESS_KEY, scope, ";".join(names), sig))
+    return headers
+
+
+class Dates(h.ServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bucket = h.unique_bucket("dates")
+        cls.s3.create_bucket(Bucket=cls.bucket)
+        cls.s3.put_object(Bucket=cls.bucket, Key="k", Body=b"dated")
+
+    def send(self, headers):
+        conn = self.server.connection()
+        conn.request("GET", "/%s/k" % self.bucket, headers=headers)
+        r = conn.getresponse()
+        body = r.read()
+        conn.close()
+        return r.status, body
+
+    def now(self):
+        return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+    def test_date_header_zone_forms(self):
+        when = self.now()
+        ts = when.timestamp()
+        plus1 = when + datetime.timedelta(hours=1)
+        minus530 = when - datetime.timedelta(hours=5, minutes=30)
+        forms = [
+            email.utils.formatdate(ts),                      # "... -0000" (botocore)
+            email.utils.formatdate(ts, usegmt=True),         # "... GMT"
+            when.strftime("%a, %d %b %Y %H:%M:%S +0000"),    # curl, strftime %z
+            when.strftime("%a, %d %b %Y %H:%M:%S UTC"),
+            when.strftime("%a, %d %b %Y %H:%M:%S UT"),
+            plus1.strftime("%a, %d %b %Y %H:%M:%S +0100"),
+            minus530.strftime("%a, %d %b %Y %H:%M:%S -0530"),
+            when.strftime("%A, %d-%b-%y %H:%M:%S GMT"),      # RFC 850
+            when.strftime("%a %b ") + ("%2d" % when.day) + when.strftime(" %H:%M:%S %Y"),
+        ]
+        for date in forms:
+            with self.subTest(date=date):
+                status, body = self.send(sign_with_date(self.server.port, "GET",
+                                                        "/%s/k" % self.bucket, date, when=when))
+                self.assertEqual((status, body), (200, b"dated"))
+
+    def test_x_amz_date_in_http_form(self):
+        when = self.now()
+        status, body = self.send(sign_with_date(
+            self.server.port, "GET", "/%s/k" % self.bucket, None,
+            email.utils.formatdate(when.timestamp()), when=when))
+        self.assertEqual((status, body), (200, b"dated"))
+
+    def test_bad_dates_are_refused(self):
+        when = self.now()
+        for date in (when.strftime("%a, %d %b %Y %H:%M:%S EST"),
+                     when.strftime("%a, %d %b %Y %H:%M:%S +2500"),
+                     when.strftime("%a, %d %b %Y %H:%M:%S"),
+                     when.strftime("%Y-%m-%dT%H:%M:%SZ")):
+            with self.subTest(date=date):
+                status, body = self.send(sign_with_date(self.server.port, "GET",
+                                                        "/%s/k" % self.bucket, date, when=when))
+                self.assertEqual((status, code_of(body)), (403, "AccessDenied"))
+        # A zone is applied: the same clock reading one hour off is skewed.
+        status, body = self.send(sign_with_date(
+            self.server.port, "GET", "/%s/k" % self.bucket,
+            (when + datetime.timedelta(hours=1)).strftime("%a, %d %b %Y %H:%M:%S -0100"),
+            when=when))
+        self.assertEqual((status, code_of(body)), (403, "RequestTimeTooSkewed"))
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="k")["Body"].read(),
+                         b"dated")
+
+
+if __name__ == "__main__":
+    h.main()
