@@ -95,15 +95,31 @@ std::string ContentRange(const s3::ByteRange& r, uint64_t size) {
          std::to_string(size);
 }
 
+constexpr std::pair<const char*, const char*> kOverrides[] = {
+    {"response-content-type", "Content-Type"},
+    {"response-content-language", "Content-Language"},
+    {"response-expires", "Expires"},
+    {"response-cache-control", "Cache-Control"},
+    {"response-content-disposition", "Content-Disposition"},
+    {"response-content-encoding", "Content-Encoding"},
+};
+
+// A response-* value goes into a header as it is: a CR or LF in it would
+// split the response (a presigned GET serving the attacker's headers and
+// body), so S3's answer, 400 InvalidArgument, comes before any other work.
+s3::S3Status CheckOverrides(const Context& c) {
+  for (const auto& [param, header] : kOverrides) {
+    auto v = c.Param(param);
+    if (v && s3::HasControlChars(*v)) {
+      return s3::S3Err(
+          s3::ErrorCode::kInvalidArgument,
+          std::string("The value of ") + param + " must not contain control characters.");
+    }
+  }
+  return {};
+}
+
 void ApplyOverrides(const Context& c, HttpResponse& res) {
-  static constexpr std::pair<const char*, const char*> kOverrides[] = {
-      {"response-content-type", "Content-Type"},
-      {"response-content-language", "Content-Language"},
-      {"response-expires", "Expires"},
-      {"response-cache-control", "Cache-Control"},
-      {"response-content-disposition", "Content-Disposition"},
-      {"response-content-encoding", "Content-Encoding"},
-  };
   for (const auto& [param, header] : kOverrides) {
     if (auto v = c.Param(param)) res.SetHeader(header, *v);
   }
@@ -125,6 +141,7 @@ s3::S3Result<s3::ByteRange> PartRange(const ObjectInfo& o, uint32_t n) {
 }
 
 OpResult ReadObject(Context& c, bool head) {
+  if (auto st = CheckOverrides(c); !st) return st;
   const std::string version = c.Param("versionId").value_or("");
   std::shared_ptr<ObjectReader> reader;
   ObjectInfo info;

@@ -1,12 +1,14 @@
 // Unit tests of seglake-s3d's plain functions: the router, flags, the
-// request log's redaction, conditional requests.
+// request log's redaction, conditional requests, stored headers.
 #define BOOST_TEST_MODULE s3d_server
 #include <boost/test/unit_test.hpp>
 
 #include <map>
 
+#include "proto/encoding.h"
 #include "server/conditions.h"
 #include "server/flags.h"
+#include "server/object_headers.h"
 #include "server/payload.h"
 #include "server/request_log.h"
 #include "server/router.h"
@@ -205,6 +207,36 @@ BOOST_AUTO_TEST_CASE(content_encoding) {
   BOOST_TEST(StoredContentEncoding("aws-chunked,gzip") == "gzip");
   BOOST_TEST(StoredContentEncoding("gzip, aws-chunked") == "gzip");
   BOOST_TEST(StoredContentEncoding("br") == "br");
+}
+
+BOOST_AUTO_TEST_CASE(stored_headers_never_carry_control_characters) {
+  // The mount stores user.* xattrs as metadata without the S3 checks: a
+  // value or name that cannot be a header is left out of the response.
+  ObjectInfo o;
+  o.etag = "e";
+  o.attrs.content_type = "text/html\r\nSet-Cookie: a=b";
+  o.attrs.content_disposition = "inline\nX: y";
+  o.attrs.cache_control = "no-cache";
+  o.attrs.expires = std::string("a\0b", 3);
+  o.attrs.user_meta = {{"ok", "v\tw"},     {"empty", ""},          {"crlf", "a\r\nb: c"},
+                       {"esc", "\x1b[2J"}, {"bad name", "v"},      {"colon:x", "v"},
+                       {"nl\nx", "v"},     {"utf8", "caf\xc3\xa9"}};
+  HttpResponse res;
+  AddObjectHeaders(o, res);
+  BOOST_TEST(*res.FindHeader("Content-Type") == "binary/octet-stream");
+  BOOST_TEST(!res.FindHeader("Content-Disposition"));
+  BOOST_TEST(!res.FindHeader("Expires"));
+  BOOST_TEST(*res.FindHeader("Cache-Control") == "no-cache");
+  BOOST_TEST(*res.FindHeader("x-amz-meta-ok") == "v\tw");
+  BOOST_TEST(*res.FindHeader("x-amz-meta-empty") == "");
+  BOOST_TEST(*res.FindHeader("x-amz-meta-utf8") == "caf\xc3\xa9");
+  for (const auto& [name, value] : res.headers) {
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_TEST(s3::IsHttpToken(name));
+      BOOST_TEST(!s3::HasControlChars(value));
+    }
+  }
+  BOOST_TEST(res.headers.size() == 8u);  // type, etag, mtime, ranges, cache, ok, empty, utf8
 }
 
 }  // namespace seglake::s3d

@@ -45,6 +45,114 @@ def raw_exchange(port, request, timeout=10):
     return got
 
 
+class ResponseSplitting(h.ServerTestCase):
+    OVERRIDES = ("response-cache-control", "response-content-disposition", "response-expires",
+                 "response-content-language", "response-content-encoding",
+                 "response-content-type")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bucket = h.unique_bucket("split")
+        cls.s3.create_bucket(Bucket=cls.bucket)
+        cls.s3.put_object(Bucket=cls.bucket, Key="k", Body=b"payload")
+
+    def get(self, query, method="GET"):
+        return self.server.request(method, "/%s/k" % self.bucket, query=query)
+
+    def test_overrides_with_control_characters_are_refused(self):
+        for param in self.OVERRIDES:
+            for bad in ("x\r\nSet-Cookie: session=evil", "x\nLocation: http://evil/",
+                        "x\rX: y", "x\x00y", "x\x1b[31m", "x\x7f", "\r\n\r\n<html>evil</html>"):
+                with self.subTest(param=param, value=bad):
+                    status, headers, body = self.get([(param, bad)])
+                    self.assertEqual(status, 400, body)
+                    self.assertEqual(code_of(body), "InvalidArgument")
+                    self.assertNotIn("set-cookie", headers)
+                    self.assertNotIn("location", headers)
+                    self.assertNotIn(b"payload", body)
+        # HEAD is refused the same way (no body to show the code).
+        status, headers, _ = self.get([("response-cache-control", "a\r\nb: c")], "HEAD")
+        self.assertEqual(status, 400)
+        self.assertNotIn("b", headers)
+
+    def test_presigned_get_cannot_set_a_cookie(self):
+        s3v4 = self.server.client(signature_version="s3v4")
+        url = s3v4.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": "k",
+                                  "ResponseContentDisposition":
+                                      "inline\r\nSet-Cookie: session=evil\r\n\r\n<script>"},
+            ExpiresIn=300)
+        status, headers, body = fetch(url)
+        self.assertEqual(status, 400, body)
+        self.assertEqual(code_of(body), "InvalidArgument")
+        self.assertNotIn("set-cookie", headers)
+        url = s3v4.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": "k",
+                                  "ResponseContentDisposition": "attachment; filename=k.txt"},
+            ExpiresIn=300)
+        status, headers, body = fetch(url)
+        self.assertEqual((status, body), (200, b"payload"))
+        self.assertEqual(headers["content-disposition"], "attachment; filename=k.txt")
+
+    def test_normal_overrides_still_work(self):
+        status, headers, body = self.get([
+            ("response-content-disposition", 'attachment; filename="a b.txt"'),
+            ("response-cache-control", "no-cache,\tmax-age=0"),  # HTAB is allowed
+            ("response-content-type", "text/plain; charset=utf-8"),
+            ("response-content-language", "fr"),
+            ("response-expires", "Thu, 01 Dec 2094 16:00:00 GMT"),
+            ("response-content-encoding", "identity")])
+        self.assertEqual((status, body), (200, b"payload"))
+        self.assertEqual(headers["content-disposition"], 'attachment; filename="a b.txt"')
+        self.assertEqual(headers["cache-control"], "no-cache,\tmax-age=0")
+        self.assertEqual(headers["content-type"], "text/plain; charset=utf-8")
+        self.assertEqual(headers["content-language"], "fr")
+        self.assertEqual(headers["expires"], "Thu, 01 Dec 2094 16:00:00 GMT")
+        g = self.s3.get_object(Bucket=self.bucket, Key="k",
+                               ResponseContentDisposition="attachment; filename=x")
+        self.assertEqual(g["ContentDisposition"], "attachment; filename=x")
+        self.assertEqual(g["Body"].read(), b"payload")
+
+    def test_stored_headers_with_control_characters_are_refused(self):
+        # A raw CR or LF cannot travel inside a header; NUL, ESC, DEL and
+        # other control bytes can, and would come back on every GET.
+        for name in ("x-amz-meta-m", "Content-Disposition", "Content-Type", "Cache-Control",
+                     "Content-Language", "Expires", "Content-Encoding"):
+            for bad in ("a\x00b", "a\x1b[2Jb", "a\x7fb", "a\x01b"):
+                with self.subTest(header=name, value=bad):
+                    key = "meta-bad"
+                    status, _, body = self.server.request(
+                        "PUT", "/%s/%s" % (self.bucket, key), headers={name: bad},
+                        body=b"x")
+                    self.assertEqual(status, 400, body)
+                    self.assertEqual(code_of(body), "InvalidArgument")
+                    status, _, _ = self.server.request("HEAD", "/%s/%s" % (self.bucket, key))
+                    self.assertEqual(status, 404)
+        # The same through CreateMultipartUpload and CopyObject (REPLACE).
+        status, _, body = self.server.request(
+            "POST", "/%s/mp-bad" % self.bucket, query=[("uploads", "")],
+            headers={"x-amz-meta-m": "a\x00b"})
+        self.assertEqual((status, code_of(body)), (400, "InvalidArgument"))
+        status, _, body = self.server.request(
+            "PUT", "/%s/copy-bad" % self.bucket,
+            headers={"x-amz-copy-source": "/%s/k" % self.bucket,
+                     "x-amz-metadata-directive": "REPLACE", "Content-Disposition": "a\x1bb"})
+        self.assertEqual((status, code_of(body)), (400, "InvalidArgument"))
+        # Normal metadata, with HTAB and non-ASCII bytes, still round-trips.
+        status, _, body = self.server.request(
+            "PUT", "/%s/meta-ok" % self.bucket, body=b"x",
+            headers={"x-amz-meta-m": "a\tb", "Content-Disposition": "inline"})
+        self.assertEqual(status, 200, body)
+        status, headers, _ = self.server.request("HEAD", "/%s/meta-ok" % self.bucket)
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["x-amz-meta-m"], "a\tb")
+        self.assertEqual(headers["content-disposition"], "inline")
+        self.s3.put_object(Bucket=self.bucket, Key="boto", Body=b"y", Metadata={"k": "v w"})
+        self.assertEqual(self.s3.head_object(Bucket=self.bucket, Key="boto")["Metadata"],
+                         {"k": "v w"})
+
+
 def sign_with_date(port, method, path, date_header, amz_date_header=None, when=None):
     """SigV4 headers for a request dated by `Date` (and optionally an
     x-amz-date in HTTP form). The string to sign uses the basic form of the
