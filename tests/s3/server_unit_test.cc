@@ -1,5 +1,6 @@
 // Unit tests of seglake-s3d's plain functions: the router, flags, the
-// request log's redaction, conditional requests, stored headers.
+// request log's redaction and escaping, conditional requests, stored
+// headers.
 #define BOOST_TEST_MODULE s3d_server
 #include <boost/test/unit_test.hpp>
 
@@ -167,6 +168,35 @@ BOOST_AUTO_TEST_CASE(log_redaction) {
   e.duration = std::chrono::microseconds(1500);
   BOOST_TEST(FormatLogLine(e, 0) ==
              "1970-01-01T00:00:00.000Z ID 1.2.3.4:5 GET /b?x-amz-signature=REDACTED 200 7 1.5ms");
+}
+
+BOOST_AUTO_TEST_CASE(log_escapes_what_clients_send) {
+  BOOST_TEST(EscapeLogField("/b/k?x=1&y=%1B") == "/b/k?x=1&y=%1B");
+  BOOST_TEST(EscapeLogField("\x1b[31mred\x1b[0m") == "\\x1b[31mred\\x1b[0m");
+  BOOST_TEST(EscapeLogField("a\r\nb\tc") == "a\\r\\nb\\tc");
+  BOOST_TEST(EscapeLogField(std::string("a\0b", 3)) == "a\\x00b");
+  BOOST_TEST(EscapeLogField("a b\x7f\xff") == "a\\x20b\\x7f\\xff");
+  BOOST_TEST(EscapeLogField("back\\slash \"q\"") == "back\\\\slash\\x20\"q\"");
+  BOOST_TEST(EscapeLogField("") == "-");
+  // A forged line: the CR LF and the fake entry stay inside one field.
+  HttpLogEntry e;
+  e.request_id = "ID";
+  e.remote = "1.2.3.4:5";
+  e.method =
+      "G\x1b"
+      "ET";
+  e.target = "/b/k\r\n1970-01-01T00:00:00.000Z X 6.6.6.6:1 DELETE /b/k 204 0 0.1ms";
+  e.status = 400;
+  const std::string line = FormatLogLine(e, 0);
+  BOOST_TEST(line ==
+             "1970-01-01T00:00:00.000Z ID 1.2.3.4:5 G\\x1bET "
+             "/b/k\\r\\n1970-01-01T00:00:00.000Z\\x20X\\x206.6.6.6:1\\x20DELETE\\x20/b/"
+             "k\\x20204\\x200\\x200.1ms 400 0 0.0ms");
+  for (char ch : line) BOOST_TEST((ch >= 0x20 && ch < 0x7f));
+  // Redaction still sees the raw query.
+  e.method = "GET";
+  e.target = "/b?X-Amz-Signature=\x1bsecret&a=\x01";
+  BOOST_TEST(FormatLogLine(e, 0).find("X-Amz-Signature=REDACTED&a=\\x01") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(preconditions) {
