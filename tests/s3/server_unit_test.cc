@@ -1,10 +1,15 @@
 // Unit tests of seglake-s3d's plain functions: the router, flags, the
 // request log's redaction and escaping, conditional requests, stored
-// headers.
+// headers, the work pool.
 #define BOOST_TEST_MODULE s3d_server
 #include <boost/test/unit_test.hpp>
 
+#include <dirent.h>
+#include <atomic>
 #include <map>
+#include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "proto/encoding.h"
 #include "server/conditions.h"
@@ -13,6 +18,7 @@
 #include "server/payload.h"
 #include "server/request_log.h"
 #include "server/router.h"
+#include "server/work_pool.h"
 
 namespace seglake::s3d {
 namespace {
@@ -237,6 +243,74 @@ BOOST_AUTO_TEST_CASE(content_encoding) {
   BOOST_TEST(StoredContentEncoding("aws-chunked,gzip") == "gzip");
   BOOST_TEST(StoredContentEncoding("gzip, aws-chunked") == "gzip");
   BOOST_TEST(StoredContentEncoding("br") == "br");
+}
+
+namespace {
+size_t ThreadsOfProcess() {
+  size_t n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+    closedir(d);
+  }
+  return n;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(work_pool_runs_each_index_once) {
+  WorkPool pool(3);
+  BOOST_TEST(pool.helpers() == 3u);
+  for (size_t n : {0u, 1u, 2u, 7u, 1000u}) {
+    std::vector<std::atomic<int>> hits(n);
+    pool.ForEach(n, [&](size_t i) { hits[i].fetch_add(1); });
+    for (size_t i = 0; i < n; ++i) BOOST_TEST(hits[i].load() == 1);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(work_pool_without_helpers_runs_inline) {
+  WorkPool pool(0);
+  const auto self = std::this_thread::get_id();
+  size_t elsewhere = 0;
+  pool.ForEach(50, [&](size_t) { elsewhere += std::this_thread::get_id() != self; });
+  BOOST_TEST(elsewhere == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(work_pool_bounds_threads_across_callers) {
+  WorkPool pool(4);
+  const size_t before = ThreadsOfProcess();
+  std::atomic<size_t> peak{0};
+  std::atomic<size_t> total{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([&] {
+      for (int round = 0; round < 20; ++round) {
+        pool.ForEach(64, [&](size_t) {
+          total.fetch_add(1);
+          size_t now = ThreadsOfProcess();
+          size_t p = peak.load();
+          while (now > p && !peak.compare_exchange_weak(p, now)) {
+          }
+        });
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  BOOST_TEST(total.load() == 8u * 20u * 64u);
+  // The callers themselves, and not one thread more.
+  BOOST_TEST(peak.load() <= before + 8);
+}
+
+BOOST_AUTO_TEST_CASE(work_pool_rethrows_and_finishes) {
+  WorkPool pool(2);
+  std::atomic<size_t> ran{0};
+  BOOST_CHECK_THROW(pool.ForEach(20,
+                                 [&](size_t i) {
+                                   ran.fetch_add(1);
+                                   if (i == 3) throw std::runtime_error("boom");
+                                 }),
+                    std::runtime_error);
+  BOOST_TEST(ran.load() == 20u);
+  pool.ForEach(5, [&](size_t) { ran.fetch_add(1); });
+  BOOST_TEST(ran.load() == 25u);
 }
 
 BOOST_AUTO_TEST_CASE(stored_headers_never_carry_control_characters) {

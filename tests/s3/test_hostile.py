@@ -286,5 +286,70 @@ class LogInjection(h.ServerTestCase):
         self.assertIn("/%s%%0D%%0A2026-01-01T00:00:00.000Z%%20X 403 " % marker, lines[0])
 
 
+class DeleteObjectsPool(h.ServerTestCase):
+    def threads(self):
+        return len(os.listdir("/proc/%d/task" % self.server.proc.pid))
+
+    def fill(self, bucket, prefix, n):
+        def put(i):
+            self.s3.put_object(Bucket=bucket, Key="%s/%04d" % (prefix, i), Body=b"d")
+        ts = [threading.Thread(target=lambda j=j: [put(i) for i in range(j, n, 8)])
+              for j in range(8)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+    def test_many_keys_without_a_thread_per_request(self):
+        if not os.path.isdir("/proc/%d/task" % self.server.proc.pid):
+            self.skipTest("no /proc")
+        b = self.new_bucket("del")
+        self.fill(b, "warm", 20)
+        r = self.s3.delete_objects(Bucket=b, Delete={"Objects": [
+            {"Key": "warm/%04d" % i} for i in range(20)]})
+        self.assertEqual(len(r["Deleted"]), 20)
+        baseline = self.threads()
+
+        n, clients = 400, 4
+        for c in range(clients):
+            self.fill(b, "c%d" % c, n)
+        peak = [0]
+        stop = threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                peak[0] = max(peak[0], self.threads())
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        results = [None] * clients
+
+        def delete(c):
+            s3 = self.server.client()
+            results[c] = s3.delete_objects(Bucket=b, Delete={"Objects": [
+                {"Key": "c%d/%04d" % (c, i)} for i in range(n)] + [{"Key": "never-was"}]})
+        ts = [threading.Thread(target=delete, args=(c,)) for c in range(clients)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        stop.set()
+        sampler.join()
+        for r in results:
+            self.assertEqual(len(r["Deleted"]), n + 1)
+            self.assertNotIn("Errors", r)
+        self.assertEqual(self.s3.list_objects_v2(Bucket=b)["KeyCount"], 0)
+        # Once 7 threads per request; now a fixed pool started by the first.
+        self.assertLessEqual(peak[0], baseline + 2, (baseline, peak[0]))
+
+    def test_errors_per_key_and_quiet(self):
+        b = self.new_bucket("delq")
+        self.s3.put_object(Bucket=b, Key="a", Body=b"a")
+        r = self.s3.delete_objects(Bucket=b, Delete={"Objects": [{"Key": "a"}, {"Key": "b"}],
+                                                     "Quiet": True})
+        self.assertNotIn("Deleted", r)
+        self.assertNotIn("Errors", r)
+        self.assertEqual(self.s3.list_objects_v2(Bucket=b)["KeyCount"], 0)
+
+
 if __name__ == "__main__":
     h.main()
