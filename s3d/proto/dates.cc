@@ -86,7 +86,29 @@ bool Clock(std::string_view text, size_t& pos, unsigned& h, unsigned& m, unsigne
   return true;
 }
 
-// IMF-fixdate after the "Sun, " prefix: "06 Nov 1994 08:49:37 GMT".
+// The zone that ends a date, as the seconds it is ahead of UTC: "GMT",
+// "UTC" or "UT" (0), or "+hhmm" / "-hhmm" as RFC 5322 writes it (botocore,
+// Python's email.utils and curl send "-0000" or "+0000"). Must end the text.
+std::optional<int64_t> Zone(std::string_view text, size_t& pos) {
+  for (std::string_view name : {"GMT", "UTC", "UT"}) {
+    size_t p = pos;
+    if (Expect(text, p, name) && p == text.size()) {
+      pos = p;
+      return 0;
+    }
+  }
+  if (pos >= text.size() || (text[pos] != '+' && text[pos] != '-')) return std::nullopt;
+  const int64_t sign = text[pos] == '-' ? -1 : 1;
+  size_t p = pos + 1;
+  auto hh = Digits(text, p, 2);
+  auto mm = hh ? Digits(text, p, 2) : std::nullopt;
+  if (!mm || *hh > 23 || *mm > 59 || p != text.size()) return std::nullopt;
+  pos = p;
+  return sign * (static_cast<int64_t>(*hh) * 3600 + static_cast<int64_t>(*mm) * 60);
+}
+
+// IMF-fixdate after the "Sun, " prefix: "06 Nov 1994 08:49:37 GMT", or
+// with another zone (Zone above).
 std::optional<int64_t> ParseImfRest(std::string_view t, size_t pos) {
   unsigned h = 0, mi = 0, s = 0;
   auto d = Digits(t, pos, 2);
@@ -95,11 +117,13 @@ std::optional<int64_t> ParseImfRest(std::string_view t, size_t pos) {
   if (!mo || !Expect(t, pos, " ")) return std::nullopt;
   auto y = Digits(t, pos, 4);
   if (!y || !Expect(t, pos, " ") || !Clock(t, pos, h, mi, s)) return std::nullopt;
-  if (!Expect(t, pos, " GMT") || pos != t.size()) return std::nullopt;
-  return UnixSeconds(*y, *mo, *d, h, mi, s);
+  auto zone = Expect(t, pos, " ") ? Zone(t, pos) : std::nullopt;
+  auto secs = zone ? UnixSeconds(*y, *mo, *d, h, mi, s) : std::nullopt;
+  if (!secs) return std::nullopt;
+  return *secs - *zone;
 }
 
-// RFC 850 after "Sunday, ": "06-Nov-94 08:49:37 GMT".
+// RFC 850 after "Sunday, ": "06-Nov-94 08:49:37 GMT" (any zone Zone reads).
 std::optional<int64_t> ParseRfc850Rest(std::string_view t, size_t pos) {
   unsigned h = 0, mi = 0, s = 0;
   auto d = Digits(t, pos, 2);
@@ -108,9 +132,12 @@ std::optional<int64_t> ParseRfc850Rest(std::string_view t, size_t pos) {
   if (!mo || !Expect(t, pos, "-")) return std::nullopt;
   auto y = Digits(t, pos, 2);
   if (!y || !Expect(t, pos, " ") || !Clock(t, pos, h, mi, s)) return std::nullopt;
-  if (!Expect(t, pos, " GMT") || pos != t.size()) return std::nullopt;
+  auto zone = Expect(t, pos, " ") ? Zone(t, pos) : std::nullopt;
+  if (!zone) return std::nullopt;
   const int64_t year = *y < 70 ? 2000 + *y : 1900 + *y;
-  return UnixSeconds(year, *mo, *d, h, mi, s);
+  auto secs = UnixSeconds(year, *mo, *d, h, mi, s);
+  if (!secs) return std::nullopt;
+  return *secs - *zone;
 }
 
 // asctime after "Sun ": "Nov  6 08:49:37 1994".

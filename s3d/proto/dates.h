@@ -1,6 +1,9 @@
 // Date formats on the S3 wire, all UTC:
 //   HTTP dates (RFC 7231): "Sun, 06 Nov 1994 08:49:37 GMT" is written; the
-//     obsolete RFC 850 and asctime forms are also read.
+//     obsolete RFC 850 and asctime forms are also read, and the IMF and
+//     RFC 850 forms may end in "UTC", "UT" or a numeric zone ("-0000",
+//     "+0100") instead of "GMT", as RFC 5322 writers (botocore, Python's
+//     email.utils, curl) send them.
 //   ISO 8601 with milliseconds in XML: "2026-11-24T20:25:05.000Z".
 //   The SigV4 basic form: "20130524T000000Z", and scope days "20130524".
 // Times are Unix seconds or Unix nanoseconds as named; years 1601..9999.

@@ -157,6 +157,26 @@ std::string_view TrimSpaces(std::string_view s) {
   return s;
 }
 
+bool HasControlChars(std::string_view s) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
+  }
+  return false;
+}
+
+bool IsHttpToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(ch) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::optional<uint64_t> ParseDecimal(std::string_view s) {
   if (s.empty()) return std::nullopt;
   uint64_t v = 0;

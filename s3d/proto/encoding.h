@@ -26,6 +26,13 @@ std::string AsciiLower(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Strips spaces and horizontal tabs at both ends.
 std::string_view TrimSpaces(std::string_view s);
+// Whether s holds a control character other than HTAB (0x00-0x08,
+// 0x0A-0x1F, 0x7F): bytes a header value must never carry, lest CR/LF split
+// the response or NUL cut it.
+bool HasControlChars(std::string_view s);
+// An RFC 9110 token (a header name): one or more of A-Z a-z 0-9 and
+// !#$%&'*+-.^_`|~.
+bool IsHttpToken(std::string_view s);
 // Decimal digits only (no sign, no spaces), at least one, fits in uint64.
 std::optional<uint64_t> ParseDecimal(std::string_view s);
 

@@ -72,33 +72,33 @@ RangeResult ResolveRange(std::string_view header, uint64_t size) {
     return result;
   }
   std::string_view rest = header.substr(kUnit.size());
-  std::vector<Spec> specs;
+  std::optional<Spec> spec;
   while (true) {
     const size_t comma = rest.find(',');
     const std::string_view item = rest.substr(0, comma);
     if (!TrimSpaces(item).empty()) {  // RFC 7230 #rule: empty list elements are allowed
-      auto spec = ParseSpec(item);
-      if (!spec || specs.size() == kMaxRanges) return result;
-      specs.push_back(*spec);
+      if (spec) return result;        // a second range: S3 ignores the header
+      spec = ParseSpec(item);
+      if (!spec) return result;
     }
     if (comma == std::string_view::npos) break;
     rest = rest.substr(comma + 1);
   }
-  if (specs.empty()) return result;
+  if (!spec) return result;
 
-  for (const Spec& s : specs) {
-    if (size == 0) continue;
-    if (s.suffix) {
-      if (s.last.value == 0) continue;
-      const uint64_t n = s.last.value < size ? s.last.value : size;
-      result.ranges.push_back({size - n, size - 1});
-      continue;
-    }
-    if (s.first.value >= size) continue;
-    const uint64_t last = s.has_last && s.last.value < size - 1 ? s.last.value : size - 1;
-    result.ranges.push_back({s.first.value, last});
+  result.outcome = RangeOutcome::kUnsatisfiable;
+  if (size == 0) return result;
+  if (spec->suffix) {
+    if (spec->last.value == 0) return result;
+    const uint64_t n = spec->last.value < size ? spec->last.value : size;
+    result.range = {size - n, size - 1};
+  } else {
+    if (spec->first.value >= size) return result;
+    const uint64_t last =
+        spec->has_last && spec->last.value < size - 1 ? spec->last.value : size - 1;
+    result.range = {spec->first.value, last};
   }
-  result.outcome = result.ranges.empty() ? RangeOutcome::kUnsatisfiable : RangeOutcome::kRanges;
+  result.outcome = RangeOutcome::kRange;
   return result;
 }
 

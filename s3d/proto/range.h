@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <string_view>
-#include <vector>
 
 #include "proto/errors.h"
 
@@ -18,25 +17,26 @@ struct ByteRange {
 };
 
 enum class RangeOutcome {
-  kIgnore,         // not a valid byte-range header: serve the whole object (200)
-  kUnsatisfiable,  // valid, but no range overlaps the object: 416 InvalidRange
-  kRanges,         // ranges holds the satisfiable ranges, in request order
+  kIgnore,         // not a single valid byte range: serve the whole object (200)
+  kUnsatisfiable,  // valid, but the range does not overlap the object: 416 InvalidRange
+  kRange,          // `range` is the satisfiable range, clamped to the object
 };
 
 struct RangeResult {
   RangeOutcome outcome = RangeOutcome::kIgnore;
-  std::vector<ByteRange> ranges;
+  ByteRange range;  // when outcome == kRange
 };
 
-inline constexpr size_t kMaxRanges = 100;  // more ranges than this: kIgnore
-
-// Resolves a Range header value against an object of `size` bytes.
-//   "bytes=a-b", "bytes=a-", "bytes=-n", and comma-separated lists of them.
-// A range with a > b, a non-digit, an empty list or another unit makes the
-// whole header invalid, and S3 then ignores it. Ranges starting at or past
-// the end, and "-0", are unsatisfiable; the others are clamped to the object.
-// Numbers too large for uint64 are read as "larger than any object".
-// A zero-byte object satisfies no range.
+// Resolves a Range header value against an object of `size` bytes, as S3
+// does: "bytes=a-b", "bytes=a-" or "bytes=-n". S3 serves one range per GET;
+// a list of several ranges (RFC 7233 allows them) is ignored as a whole and
+// the object is served with 200, as AWS answers, so one request never costs
+// more than one copy of the object. Empty list elements ("bytes=0-1,") are
+// allowed by the #rule and skipped. A range with a > b, a non-digit, an
+// empty list or another unit makes the header invalid, and S3 then ignores
+// it. A range starting at or past the end, and "-0", is unsatisfiable; the
+// others are clamped to the object. Numbers too large for uint64 are read as
+// "larger than any object". A zero-byte object satisfies no range.
 RangeResult ResolveRange(std::string_view header, uint64_t size);
 
 // x-amz-copy-source-range: exactly "bytes=first-last" with first <= last.

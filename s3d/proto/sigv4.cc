@@ -105,6 +105,11 @@ S3Result<AuthResult> VerifyHeader(const RequestView& req, int64_t now, const Sec
   if (amz_dates == 1) {
     amz_date = req.headers.find("x-amz-date")->second;
     when = ParseAmzDate(amz_date);
+    // An HTTP date here stands for the basic form, as one in Date does.
+    if (!when) {
+      when = ParseHttpDate(TrimSpaces(amz_date));
+      if (when) amz_date = FormatAmzDate(*when);
+    }
   } else if (amz_dates == 0) {
     if (auto date = SingleHeader(req.headers, "date")) {
       when = ParseHttpDate(TrimSpaces(*date));

@@ -70,6 +70,24 @@ void ExtractPosix(ObjectAttrs& a) {
   }
 }
 
+// Whether a request header named `name` is stored with the version.
+bool StoredHeader(std::string_view name) {
+  for (std::string_view h : {"content-type", "content-encoding", "content-disposition",
+                             "content-language", "cache-control", "expires"}) {
+    if (s3::EqualsIgnoreCase(name, h)) return true;
+  }
+  return name.size() > kMetaPrefix.size() &&
+         s3::EqualsIgnoreCase(name.substr(0, kMetaPrefix.size()), kMetaPrefix);
+}
+
+// Sets a stored value as a header unless it could not be one: values
+// written by the mount (user.* xattrs) or by an older server were never
+// checked, and a CR, LF or NUL must not reach the response.
+void SetStoredHeader(HttpResponse& res, std::string name, const std::string& value) {
+  if (!s3::IsHttpToken(name) || s3::HasControlChars(value)) return;
+  res.SetHeader(std::move(name), value);
+}
+
 bool ValidBase64Checksum(s3::ChecksumAlgorithm alg, std::string_view value) {
   auto raw = s3::Base64Decode(value);
   return raw && raw->size() == s3::ChecksumSize(alg);
@@ -78,6 +96,14 @@ bool ValidBase64Checksum(s3::ChecksumAlgorithm alg, std::string_view value) {
 }  // namespace
 
 s3::S3Result<ObjectAttrs> AttrsFromHeaders(const Context& c, bool with_tags) {
+  // Every value kept here is sent back as a header by GetObject and
+  // HeadObject: a control character would split or cut that response.
+  for (const auto& [name, value] : c.req.headers) {
+    if (!StoredHeader(name) || !s3::HasControlChars(value)) continue;
+    return s3::S3Err(s3::ErrorCode::kInvalidArgument,
+                     "The value of the " + s3::AsciiLower(name) +
+                         " header must not contain control characters.");
+  }
   ObjectAttrs a;
   if (auto v = c.Header("Content-Type")) a.content_type = *v;
   if (auto v = c.Header("Content-Encoding")) a.content_encoding = StoredContentEncoding(*v);
@@ -137,17 +163,22 @@ void AddVersionHeader(std::string_view version_id, HttpResponse& res, std::strin
 
 void AddObjectHeaders(const ObjectInfo& o, HttpResponse& res) {
   const ObjectAttrs& a = o.attrs;
-  res.SetHeader("Content-Type", a.content_type.empty() ? "binary/octet-stream" : a.content_type);
+  res.SetHeader("Content-Type", a.content_type.empty() || s3::HasControlChars(a.content_type)
+                                    ? "binary/octet-stream"
+                                    : a.content_type);
   res.SetHeader("ETag", s3::QuoteEtag(o.etag));
   res.SetHeader("Last-Modified",
                 s3::FormatHttpDate(static_cast<int64_t>(o.last_modified_ns / 1000000000)));
   res.SetHeader("Accept-Ranges", "bytes");
-  if (!a.content_encoding.empty()) res.SetHeader("Content-Encoding", a.content_encoding);
-  if (!a.content_disposition.empty()) res.SetHeader("Content-Disposition", a.content_disposition);
-  if (!a.content_language.empty()) res.SetHeader("Content-Language", a.content_language);
-  if (!a.cache_control.empty()) res.SetHeader("Cache-Control", a.cache_control);
-  if (!a.expires.empty()) res.SetHeader("Expires", a.expires);
-  for (const auto& [k, v] : a.user_meta) res.SetHeader(std::string(kMetaPrefix) + k, v);
+  for (const auto& [name, value] :
+       {std::pair<const char*, const std::string&>{"Content-Encoding", a.content_encoding},
+        {"Content-Disposition", a.content_disposition},
+        {"Content-Language", a.content_language},
+        {"Cache-Control", a.cache_control},
+        {"Expires", a.expires}}) {
+    if (!value.empty()) SetStoredHeader(res, name, value);
+  }
+  for (const auto& [k, v] : a.user_meta) SetStoredHeader(res, std::string(kMetaPrefix) + k, v);
   if (a.posix.mode) res.SetHeader("x-amz-meta-mode", std::to_string(*a.posix.mode));
   if (a.posix.uid) res.SetHeader("x-amz-meta-uid", std::to_string(*a.posix.uid));
   if (a.posix.gid) res.SetHeader("x-amz-meta-gid", std::to_string(*a.posix.gid));

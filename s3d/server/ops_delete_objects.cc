@@ -1,8 +1,7 @@
-// DeleteObjects: up to 1,000 keys in one request, each deleted on its own
-// (a few at a time, so the engine's group commit batches their syncs).
-#include <algorithm>
-#include <atomic>
-#include <thread>
+// DeleteObjects: up to 1,000 keys in one request, each deleted on its own,
+// a few at a time so that the engine's group commit batches their syncs.
+// The helpers are one small pool for the whole process: a request never
+// starts a thread, and many concurrent requests share the same few.
 #include <vector>
 
 #include "proto/names.h"
@@ -11,12 +10,19 @@
 #include "server/ops.h"
 #include "server/ops_common.h"
 #include "server/payload.h"
+#include "server/work_pool.h"
 
 namespace seglake::s3d {
 namespace {
 
 constexpr size_t kMaxDeleteBody = 4 << 20;
-constexpr size_t kDeleteWorkers = 8;
+// With the request's own thread, up to 8 deletes of one request in flight.
+constexpr size_t kDeleteHelpers = 7;
+
+WorkPool& DeletePool() {
+  static WorkPool pool(kDeleteHelpers);
+  return pool;
+}
 
 struct Outcome {
   bool ok = false;
@@ -52,17 +58,9 @@ OpResult DeleteObjects(Context& c) {
   if (auto b = c.engine.GetBucket(c.bucket()); !b) return Fail(b.error());
 
   std::vector<Outcome> outcomes(req->objects.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next.fetch_add(1); i < outcomes.size(); i = next.fetch_add(1)) {
-      outcomes[i] = DeleteOne(c.engine, c.bucket(), req->objects[i]);
-    }
-  };
-  const size_t workers = std::min(kDeleteWorkers, outcomes.size());
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < workers; ++i) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
+  DeletePool().ForEach(outcomes.size(), [&](size_t i) {
+    outcomes[i] = DeleteOne(c.engine, c.bucket(), req->objects[i]);
+  });
 
   s3::DeleteResultXml x;
   for (size_t i = 0; i < outcomes.size(); ++i) {

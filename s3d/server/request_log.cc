@@ -35,11 +35,37 @@ std::string RedactTarget(std::string_view target) {
   return out;
 }
 
+std::string EscapeLogField(std::string_view field) {
+  if (field.empty()) return "-";
+  std::string out;
+  out.reserve(field.size());
+  for (char ch : field) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c > 0x20 && c < 0x7f) {
+      out += ch;
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
 std::string FormatLogLine(const HttpLogEntry& e, int64_t now_ns) {
   char dur[32];
   std::snprintf(dur, sizeof dur, "%.1fms", static_cast<double>(e.duration.count()) / 1000.0);
-  return s3::FormatIso8601Millis(now_ns) + " " + e.request_id + " " + e.remote + " " + e.method +
-         " " + RedactTarget(e.target) + " " + std::to_string(e.status) + " " +
+  return s3::FormatIso8601Millis(now_ns) + " " + EscapeLogField(e.request_id) + " " +
+         EscapeLogField(e.remote) + " " + EscapeLogField(e.method) + " " +
+         EscapeLogField(RedactTarget(e.target)) + " " + std::to_string(e.status) + " " +
          std::to_string(e.bytes) + " " + dur;
 }
 

@@ -6,6 +6,7 @@
 #include <exception>
 #include <iostream>
 #include <random>
+#include <vector>
 
 #include "proto/crypto.h"
 #include "proto/dates.h"
@@ -20,6 +21,18 @@ namespace {
 std::string ResourceOf(const Context& c) {
   if (c.route.bucket.empty()) return "/";
   return "/" + c.route.bucket + (c.route.key.empty() ? "" : "/" + c.route.key);
+}
+
+// The last line of defence against response splitting: handlers check what
+// they echo (response-* overrides, stored metadata), and no header that is
+// not a token name with a value free of control characters is ever sent.
+void DropUnsafeHeaders(Context& c) {
+  std::erase_if(c.res.headers, [&](const std::pair<std::string, std::string>& h) {
+    if (s3::IsHttpToken(h.first) && !s3::HasControlChars(h.second)) return false;
+    std::cerr << "seglake-s3d: request " << c.request_id
+              << " dropped a response header holding control characters\n";
+    return true;
+  });
 }
 
 }  // namespace
@@ -86,6 +99,7 @@ void Service::Handle(HttpRequest& req, HttpResponse& res) {
   }
   if (!r) WriteError(c, r.error());
   AddCorsHeaders(c);
+  DropUnsafeHeaders(c);
 }
 
 OpResult Service::Run(Context& c) {

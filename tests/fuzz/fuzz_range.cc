@@ -21,9 +21,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view header(reinterpret_cast<const char*>(data) + 8, size - 8);
 
   const RangeResult r = ResolveRange(header, object_size);
-  Check(r.ranges.size() <= kMaxRanges);
-  Check((r.outcome == RangeOutcome::kRanges) == !r.ranges.empty());
-  for (const ByteRange& b : r.ranges) Check(b.first <= b.last && b.last < object_size);
+  if (r.outcome == RangeOutcome::kRange) {
+    Check(r.range.first <= r.range.last && r.range.last < object_size);
+    // One range at most: after "bytes=", exactly one non-empty list element.
+    Check(header.size() >= 6);
+    size_t elements = 0;
+    const std::string_view list = header.substr(6);
+    for (size_t start = 0; start <= list.size();) {
+      size_t comma = list.find(',', start);
+      if (comma == std::string_view::npos) comma = list.size();
+      const std::string_view item = list.substr(start, comma - start);
+      if (item.find_first_not_of(" \t") != std::string_view::npos) ++elements;
+      start = comma + 1;
+    }
+    Check(elements == 1);
+  }
 
   auto c = ResolveCopySourceRange(header, object_size);
   if (c) Check(c->first <= c->last && c->last < object_size);

@@ -113,6 +113,33 @@ write("fuzz_sigv4", "malformed_auth",
 write("fuzz_sigv4", "sigv2", "GET /b/k?AWSAccessKeyId=AK&Expires=1&Signature=x\nHost: h\n")
 write("fuzz_sigv4", "anonymous", "GET /b/k%zz\nHost: h\nDate: Sun Nov  6 08:49:37 1994\n")
 
+
+
+def signed_get(date_headers):
+    """A GET of /test.txt dated by `date_headers` [(name, value)], signed
+    with the example key for 2013-05-24T00:00:00Z."""
+    heads = [("host", "examplebucket.s3.amazonaws.com"), ("x-amz-content-sha256", EMPTY)]
+    heads += [(n.lower(), v) for n, v in date_headers]
+    heads.sort()
+    names = ";".join(n for n, _ in heads)
+    creq = "GET\n/test.txt\n\n" + "".join("%s:%s\n" % kv for kv in heads) + "\n" + names + \
+        "\n" + EMPTY
+    sts = ("AWS4-HMAC-SHA256\n20130524T000000Z\n" + SCOPE + "\n" +
+           hashlib.sha256(creq.encode()).hexdigest())
+    sig = hmac.new(KEY, sts.encode(), hashlib.sha256).hexdigest()
+    return ("GET /test.txt\n" + "".join("%s: %s\n" % kv for kv in heads) +
+            "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/" + SCOPE +
+            ",SignedHeaders=" + names + ",Signature=" + sig + "\n")
+
+
+# Dates in the zone forms RFC 5322 writers send (botocore: "-0000").
+write("fuzz_sigv4", "date_zone_minus0000", signed_get([("Date", "Fri, 24 May 2013 00:00:00 -0000")]))
+write("fuzz_sigv4", "date_zone_plus0100", signed_get([("Date", "Fri, 24 May 2013 01:00:00 +0100")]))
+write("fuzz_sigv4", "date_zone_utc", signed_get([("Date", "Friday, 24-May-13 00:00:00 UTC")]))
+write("fuzz_sigv4", "amz_date_http_form",
+      signed_get([("X-Amz-Date", "Fri, 24 May 2013 00:00:00 +0000")]))
+write("fuzz_sigv4", "date_zone_bad", signed_get([("Date", "Fri, 24 May 2013 00:00:00 +2400")]))
+
 # --- fuzz_range: 8 bytes size (LE) + header.
 def rng(size, header):
     return struct.pack("<Q", size) + header.encode()
@@ -122,6 +149,13 @@ for i, (size, h) in enumerate([(100, "bytes=0-9"), (100, "bytes=-10"), (100, "by
                                (100, "bytes=-0"), (100, "bytes=99999999999999999999999-"),
                                (100, "bytes="), (100, "bytes=abc")]):
     write("fuzz_range", "range%02d" % i, rng(size, h))
+# Lists that once cost one copy of the object per range, and long headers.
+write("fuzz_range", "hundred_whole", rng(1 << 20, "bytes=" + ",".join(["0-"] * 100)))
+write("fuzz_range", "many_small", rng(1000, "bytes=" + ",".join("%d-%d" % (i, i)
+                                                                for i in range(300))))
+write("fuzz_range", "empty_elements", rng(100, "bytes=" + "," * 200 + "3-4" + " ," * 100))
+write("fuzz_range", "two_suffixes", rng(100, "bytes=-1,-0"))
+write("fuzz_range", "control_bytes", rng(100, "bytes=0-1\r\n,\x00-\x1b"))
 
 # --- fuzz_xml: bodies.
 write("fuzz_xml", "complete",

@@ -1,15 +1,24 @@
 // Unit tests of seglake-s3d's plain functions: the router, flags, the
-// request log's redaction, conditional requests.
+// request log's redaction and escaping, conditional requests, stored
+// headers, the work pool.
 #define BOOST_TEST_MODULE s3d_server
 #include <boost/test/unit_test.hpp>
 
+#include <dirent.h>
+#include <atomic>
 #include <map>
+#include <stdexcept>
+#include <thread>
+#include <vector>
 
+#include "proto/encoding.h"
 #include "server/conditions.h"
 #include "server/flags.h"
+#include "server/object_headers.h"
 #include "server/payload.h"
 #include "server/request_log.h"
 #include "server/router.h"
+#include "server/work_pool.h"
 
 namespace seglake::s3d {
 namespace {
@@ -167,6 +176,35 @@ BOOST_AUTO_TEST_CASE(log_redaction) {
              "1970-01-01T00:00:00.000Z ID 1.2.3.4:5 GET /b?x-amz-signature=REDACTED 200 7 1.5ms");
 }
 
+BOOST_AUTO_TEST_CASE(log_escapes_what_clients_send) {
+  BOOST_TEST(EscapeLogField("/b/k?x=1&y=%1B") == "/b/k?x=1&y=%1B");
+  BOOST_TEST(EscapeLogField("\x1b[31mred\x1b[0m") == "\\x1b[31mred\\x1b[0m");
+  BOOST_TEST(EscapeLogField("a\r\nb\tc") == "a\\r\\nb\\tc");
+  BOOST_TEST(EscapeLogField(std::string("a\0b", 3)) == "a\\x00b");
+  BOOST_TEST(EscapeLogField("a b\x7f\xff") == "a\\x20b\\x7f\\xff");
+  BOOST_TEST(EscapeLogField("back\\slash \"q\"") == "back\\\\slash\\x20\"q\"");
+  BOOST_TEST(EscapeLogField("") == "-");
+  // A forged line: the CR LF and the fake entry stay inside one field.
+  HttpLogEntry e;
+  e.request_id = "ID";
+  e.remote = "1.2.3.4:5";
+  e.method =
+      "G\x1b"
+      "ET";
+  e.target = "/b/k\r\n1970-01-01T00:00:00.000Z X 6.6.6.6:1 DELETE /b/k 204 0 0.1ms";
+  e.status = 400;
+  const std::string line = FormatLogLine(e, 0);
+  BOOST_TEST(line ==
+             "1970-01-01T00:00:00.000Z ID 1.2.3.4:5 G\\x1bET "
+             "/b/k\\r\\n1970-01-01T00:00:00.000Z\\x20X\\x206.6.6.6:1\\x20DELETE\\x20/b/"
+             "k\\x20204\\x200\\x200.1ms 400 0 0.0ms");
+  for (char ch : line) BOOST_TEST((ch >= 0x20 && ch < 0x7f));
+  // Redaction still sees the raw query.
+  e.method = "GET";
+  e.target = "/b?X-Amz-Signature=\x1bsecret&a=\x01";
+  BOOST_TEST(FormatLogLine(e, 0).find("X-Amz-Signature=REDACTED&a=\\x01") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(preconditions) {
   s3::HeaderMap h;
   BOOST_TEST((EvaluatePreconditions(h, "", "abc", 100) == Precondition::kProceed));
@@ -205,6 +243,104 @@ BOOST_AUTO_TEST_CASE(content_encoding) {
   BOOST_TEST(StoredContentEncoding("aws-chunked,gzip") == "gzip");
   BOOST_TEST(StoredContentEncoding("gzip, aws-chunked") == "gzip");
   BOOST_TEST(StoredContentEncoding("br") == "br");
+}
+
+namespace {
+size_t ThreadsOfProcess() {
+  size_t n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+    closedir(d);
+  }
+  return n;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(work_pool_runs_each_index_once) {
+  WorkPool pool(3);
+  BOOST_TEST(pool.helpers() == 3u);
+  for (size_t n : {0u, 1u, 2u, 7u, 1000u}) {
+    std::vector<std::atomic<int>> hits(n);
+    pool.ForEach(n, [&](size_t i) { hits[i].fetch_add(1); });
+    for (size_t i = 0; i < n; ++i) BOOST_TEST(hits[i].load() == 1);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(work_pool_without_helpers_runs_inline) {
+  WorkPool pool(0);
+  const auto self = std::this_thread::get_id();
+  size_t elsewhere = 0;
+  pool.ForEach(50, [&](size_t) { elsewhere += std::this_thread::get_id() != self; });
+  BOOST_TEST(elsewhere == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(work_pool_bounds_threads_across_callers) {
+  WorkPool pool(4);
+  const size_t before = ThreadsOfProcess();
+  std::atomic<size_t> peak{0};
+  std::atomic<size_t> total{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([&] {
+      for (int round = 0; round < 20; ++round) {
+        pool.ForEach(64, [&](size_t) {
+          total.fetch_add(1);
+          size_t now = ThreadsOfProcess();
+          size_t p = peak.load();
+          while (now > p && !peak.compare_exchange_weak(p, now)) {
+          }
+        });
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  BOOST_TEST(total.load() == 8u * 20u * 64u);
+  // The callers themselves, and not one thread more.
+  BOOST_TEST(peak.load() <= before + 8);
+}
+
+BOOST_AUTO_TEST_CASE(work_pool_rethrows_and_finishes) {
+  WorkPool pool(2);
+  std::atomic<size_t> ran{0};
+  BOOST_CHECK_THROW(pool.ForEach(20,
+                                 [&](size_t i) {
+                                   ran.fetch_add(1);
+                                   if (i == 3) throw std::runtime_error("boom");
+                                 }),
+                    std::runtime_error);
+  BOOST_TEST(ran.load() == 20u);
+  pool.ForEach(5, [&](size_t) { ran.fetch_add(1); });
+  BOOST_TEST(ran.load() == 25u);
+}
+
+BOOST_AUTO_TEST_CASE(stored_headers_never_carry_control_characters) {
+  // The mount stores user.* xattrs as metadata without the S3 checks: a
+  // value or name that cannot be a header is left out of the response.
+  ObjectInfo o;
+  o.etag = "e";
+  o.attrs.content_type = "text/html\r\nSet-Cookie: a=b";
+  o.attrs.content_disposition = "inline\nX: y";
+  o.attrs.cache_control = "no-cache";
+  o.attrs.expires = std::string("a\0b", 3);
+  o.attrs.user_meta = {{"ok", "v\tw"},     {"empty", ""},          {"crlf", "a\r\nb: c"},
+                       {"esc", "\x1b[2J"}, {"bad name", "v"},      {"colon:x", "v"},
+                       {"nl\nx", "v"},     {"utf8", "caf\xc3\xa9"}};
+  HttpResponse res;
+  AddObjectHeaders(o, res);
+  BOOST_TEST(*res.FindHeader("Content-Type") == "binary/octet-stream");
+  BOOST_TEST(!res.FindHeader("Content-Disposition"));
+  BOOST_TEST(!res.FindHeader("Expires"));
+  BOOST_TEST(*res.FindHeader("Cache-Control") == "no-cache");
+  BOOST_TEST(*res.FindHeader("x-amz-meta-ok") == "v\tw");
+  BOOST_TEST(*res.FindHeader("x-amz-meta-empty") == "");
+  BOOST_TEST(*res.FindHeader("x-amz-meta-utf8") == "caf\xc3\xa9");
+  for (const auto& [name, value] : res.headers) {
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_TEST(s3::IsHttpToken(name));
+      BOOST_TEST(!s3::HasControlChars(value));
+    }
+  }
+  BOOST_TEST(res.headers.size() == 8u);  // type, etag, mtime, ranges, cache, ok, empty, utf8
 }
 
 }  // namespace seglake::s3d

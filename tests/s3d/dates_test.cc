@@ -24,7 +24,7 @@ BOOST_AUTO_TEST_CASE(http_date_three_formats) {
 
 BOOST_AUTO_TEST_CASE(http_date_rejects) {
   for (std::string_view s :
-       {"", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC",
+       {"", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 EST",
         "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
         "Sun, 31 Nov 1994 08:49:37 GMT", "Sun, 29 Feb 1994 08:49:37 GMT",
         "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Nov 1994 08:60:00 GMT",
@@ -34,6 +34,41 @@ BOOST_AUTO_TEST_CASE(http_date_rejects) {
   }
   BOOST_CHECK(ParseHttpDate("Tue, 29 Feb 2000 00:00:00 GMT"));   // leap year
   BOOST_CHECK(!ParseHttpDate("Thu, 29 Feb 1900 00:00:00 GMT"));  // not a leap year
+}
+
+BOOST_AUTO_TEST_CASE(http_date_zones) {
+  // What RFC 5322 writers send: Python's email.utils.formatdate() and
+  // botocore write "-0000", others "+0000"; "UTC" and "UT" mean GMT too.
+  for (std::string_view s :
+       {"Sun, 06 Nov 1994 08:49:37 -0000", "Sun, 06 Nov 1994 08:49:37 +0000",
+        "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Nov 1994 08:49:37 UT",
+        "Sun, 06 Nov 1994 09:49:37 +0100", "Sun, 06 Nov 1994 03:19:37 -0530",
+        "Sunday, 06-Nov-94 08:49:37 UTC", "Sunday, 06-Nov-94 10:49:37 +0200"}) {
+    BOOST_TEST_CONTEXT(s) {
+      auto t = ParseHttpDate(s);
+      BOOST_REQUIRE(t.has_value());
+      BOOST_CHECK_EQUAL(*t, k1994);
+    }
+  }
+  // A zone can move the date across midnight and the year.
+  BOOST_CHECK_EQUAL(*ParseHttpDate("Thu, 01 Jan 1970 00:30:00 +0100"), -1800);
+  BOOST_CHECK_EQUAL(*ParseHttpDate("Wed, 31 Dec 1969 23:00:00 -0100"), 0);
+  for (std::string_view s :
+       {"Sun, 06 Nov 1994 08:49:37 0000", "Sun, 06 Nov 1994 08:49:37 +000",
+        "Sun, 06 Nov 1994 08:49:37 +00000", "Sun, 06 Nov 1994 08:49:37 +2400",
+        "Sun, 06 Nov 1994 08:49:37 +0060", "Sun, 06 Nov 1994 08:49:37 -00:00",
+        "Sun, 06 Nov 1994 08:49:37 +0000 ", "Sun, 06 Nov 1994 08:49:37 -0000 (UTC)",
+        "Sun, 06 Nov 1994 08:49:37 gmt", "Sun, 06 Nov 1994 08:49:37 UTCX",
+        "Sun, 06 Nov 1994 08:49:37  GMT", "Sun, 06 Nov 1994 08:49:37 +",
+        "Sun, 06 Nov 1994 08:49:37 -", "Sun Nov  6 08:49:37 1994 GMT",
+        "Sun, 06 Nov 1994 08:49:37 +00a0"}) {
+    BOOST_TEST_CONTEXT(s) { BOOST_CHECK(!ParseHttpDate(s)); }
+  }
+  // Parsing never reads past the text (a date cut anywhere).
+  const std::string full = "Sun, 06 Nov 1994 08:49:37 +0100";
+  for (size_t n = 0; n < full.size(); ++n) {
+    BOOST_TEST_CONTEXT(n) { BOOST_CHECK(!ParseHttpDate(std::string_view(full).substr(0, n))); }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(http_date_format) {

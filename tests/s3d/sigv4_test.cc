@@ -550,6 +550,29 @@ BOOST_AUTO_TEST_CASE(date_header_instead_of_x_amz_date) {
   BOOST_CHECK(Verify(r, k20130524).has_value());
   ExpectError(Verify(r, k20130524 + 901), ErrorCode::kRequestTimeTooSkewed);
 }
+BOOST_AUTO_TEST_CASE(date_header_with_numeric_zone) {
+  // botocore and Python's email.utils write "-0000"; the zone is applied.
+  for (std::string_view date : {"Fri, 24 May 2013 00:00:00 -0000", "Fri, 24 May 2013 00:00:00 UTC",
+                                "Fri, 24 May 2013 01:00:00 +0100"}) {
+    BOOST_TEST_CONTEXT(date) {
+      Req r = AwsGetObject();
+      r.headers.erase("x-amz-date");
+      r.headers.emplace("Date", std::string(date));
+      SignHeader(r, "date;host;range;x-amz-content-sha256",
+                 {"date", "host", "range", "x-amz-content-sha256"}, "20130524T000000Z");
+      auto v = Verify(r, k20130524);
+      BOOST_CHECK_MESSAGE(v.has_value(), (v ? std::string() : std::string(v.error().text())));
+    }
+  }
+}
+BOOST_AUTO_TEST_CASE(x_amz_date_in_http_form) {
+  Req r = AwsGetObject();
+  SetHeader(r, "x-amz-date", "Fri, 24 May 2013 00:00:00 -0000");
+  SignHeader(r, "host;range;x-amz-content-sha256;x-amz-date",
+             {"host", "range", "x-amz-content-sha256", "x-amz-date"}, "20130524T000000Z");
+  auto v = Verify(r, k20130524);
+  BOOST_CHECK_MESSAGE(v.has_value(), (v ? std::string() : std::string(v.error().text())));
+}
 BOOST_AUTO_TEST_CASE(missing_content_sha256) {
   Req r = AwsGetObject();
   r.headers.erase("x-amz-content-sha256");
