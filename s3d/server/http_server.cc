@@ -813,6 +813,13 @@ class Session final : public SessionBase {
       }
     }
     head_text_ = FormatHead(out_, length, no_body_status);
+    if (head_.expect_continue && !req_.has_body) {
+      // No content to wait for, so RFC 9110 lets us skip the 100. But a
+      // client that sees a final answer instead (botocore) keeps treating
+      // it as the early answer to its later requests on the connection:
+      // send the 100 first, as for a body that is read.
+      head_text_.insert(0, "HTTP/1.1 100 Continue\r\n\r\n");
+    }
     asio::const_buffer body;
     if (body_total_ > 0) body = out_.source ? asio::buffer(slice_) : asio::buffer(out_.body);
     Send({asio::buffer(head_text_), body}, body.size());

@@ -369,6 +369,20 @@ class FrontDoor(h.ServerTestCase):
         self.assertEqual(statuses(rest), [200], rest)
         self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="e")["Body"].read(), body)
 
+    def test_expect_continue_with_an_empty_body(self):
+        """boto3 sends Expect: 100-continue for any file-like body, even an
+        empty one, and takes a final answer in place of the 100 as the
+        answer to its later requests on that connection: the 100 must come
+        first even when there is no body to wait for."""
+        import io
+        for i in range(3):
+            r = self.s3.put_object(Bucket=self.bucket, Key="empty%d" % i, Body=io.BytesIO(b""))
+            self.assertIn("ETag", r)
+            r = self.s3.put_object(Bucket=self.bucket, Key="full%d" % i,
+                                   Body=io.BytesIO(b"y" * 100000))
+            self.assertIn("ETag", r)
+            self.assertEqual(r["ETag"].strip('"'), h.hashlib.md5(b"y" * 100000).hexdigest())
+
     def test_empty_header_values_are_signed_and_kept(self):
         headers = {"x-amz-meta-m": "", "Content-Type": ""}
         st, _, data = self.server.request("PUT", "/%s/empty-meta" % self.bucket,
