@@ -40,7 +40,14 @@ struct MountOptions {
 
 // One name the kernel knows. `path` is "" for the root, "B" for a bucket,
 // "B/a/b" below; it follows renames. Guarded by Fs::mu_ except `mu`, which
-// serializes the content of a file (its working copy).
+// serializes the content of a file.
+//
+// One view per inode: while any handle of a file is open, every handle
+// reads the same bytes. Without a working copy that is the version `last`
+// (each read-only handle holds a reader of exactly that version); once
+// anything in this mount changes the file (a writable open, truncate, an
+// xattr), the working copy `editor` is that view for every handle and stays
+// until the last handle is released.
 struct Inode {
   fuse_ino_t ino = 0;
   std::string path;
@@ -48,18 +55,18 @@ struct Inode {
   uint64_t nlookup = 0;
   int opens = 0;
   std::atomic<bool> unlinked{false};  // removed while known: writes are discarded
-  // Replaced over S3 while open for reading: the name now leads to a new
-  // inode; this one keeps its version for its open handles.
+  // Replaced over S3 while open (and not being written): the name now leads
+  // to a new inode; this one keeps its bytes for its open handles.
   std::atomic<bool> detached{false};
-  std::atomic<bool> editor_open{false};  // `editor` is set (readable without `mu`)
 
   std::mutex mu;  // guards everything below
   std::unique_ptr<FileEditor> editor;
-  int writers = 0;
+  int handles = 0;             // open file handles
+  int writers = 0;             // of which writable
   int64_t write_mtime_ns = 0;  // last write, applied at commit
   std::string opened_version;  // version id seen at the last open, for keep_cache
-  ObjectInfo last;             // the version last opened or committed (for fstat
-  bool has_last = false;       // of an unlinked or detached open file)
+  ObjectInfo last;             // the version the handles read without an editor,
+  bool has_last = false;       // and the last one committed (fstat once unlinked)
 };
 
 class Fs {
@@ -138,7 +145,29 @@ class Fs {
   Status ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in);
 
   Status CommitLocked(Inode& in);
+  // With in.mu held: the inode's working copy; made if missing, and kept as
+  // the inode's view while handles are open (`opening`: one is about to be).
+  // Without open handles a temporary copy in *temp is returned. ESTALE
+  // (detail) when the key now holds other bytes than the open handles read:
+  // the inode is detached and the caller's path lookup is to be retried.
+  Result<FileEditor*> EditorLocked(Inode& in, bool opening, std::unique_ptr<FileEditor>* temp);
+  // Commits what fn changed unless a writable handle will (at its close).
+  Status FinishEdit(Inode& in, std::unique_ptr<FileEditor>* temp);
   Status WithEditor(Inode& in, const std::function<Status(FileEditor*)>& fn);
+  // With in.mu held: whether the key's current version `now` holds other
+  // bytes than the inode's open handles read; if so detaches the inode.
+  bool DetachIfReplaced(Inode& in, const ObjectInfo& now);
+  // Sets up a handle of `in` at `path` for `flags`: 0 or an errno (ESTALE
+  // after detaching a replaced inode). `created`: the working copy of a file
+  // just created (used when writable). Fills *attr with the file's attributes.
+  int OpenHandle(const std::shared_ptr<Inode>& in, const std::string& path, int flags,
+                 std::unique_ptr<FileEditor> created, std::unique_ptr<Handle>* out,
+                 bool* keep_cache, struct stat* attr);
+  void Detach(Inode& in);
+  // Creates the empty object `path` and its inode, counting one lookup;
+  // returns them with the file's working copy.
+  Result<std::pair<std::shared_ptr<Inode>, std::unique_ptr<FileEditor>>> CreateEmpty(
+      fuse_req_t req, const std::string& path, mode_t mode);
   Status EnsureDirKept(const std::string& dir_path);
   Status CommitUnder(const std::string& path, bool subtree);
   Result<std::map<std::string, std::string>> Xattrs(Inode& in);
