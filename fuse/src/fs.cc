@@ -336,6 +336,11 @@ struct stat Fs::Attr(const Inode& in, const Node& n) const {
   mode_t type = FileType(p);
   st.st_mode = type | (p.mode ? (*p.mode & 07777) : type == S_IFLNK ? 0777 : 0644);
   st.st_nlink = in.unlinked ? 0 : 1;
+  if (type == S_IFCHR || type == S_IFBLK) {
+    auto r = n.info.attrs.user_meta.find(kRdevMeta);
+    if (r != n.info.attrs.user_meta.end())
+      st.st_rdev = static_cast<dev_t>(std::strtoull(r->second.c_str(), nullptr, 10));
+  }
   st.st_uid = p.uid ? *p.uid : uid_;
   st.st_gid = p.gid ? *p.gid : gid_;
   st.st_size = static_cast<off_t>(n.info.size);
@@ -787,14 +792,40 @@ void Fs::MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode)
   ReplyEntry(req, path, n);
 }
 
-void Fs::MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-  if (!S_ISREG(mode)) {
-    fuse_reply_err(req, EPERM);  // no devices, FIFOs or sockets
+void Fs::MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  mode_t type = mode & S_IFMT;
+  if (type == 0) type = S_IFREG;
+  if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR &&
+      type != S_IFBLK) {
+    fuse_reply_err(req, EINVAL);
     return;
   }
-  fuse_file_info fi{};
-  fi.flags = O_CREAT | O_EXCL | O_RDONLY;
-  Create(req, parent, name, mode, &fi);
+  std::string path;
+  if (int err = parent == kRoot ? EPERM : FreeName(parent, name, &path); err != 0) {
+    fuse_reply_err(req, err);
+    return;
+  }
+  // Special files are empty objects whose mode carries the type (and
+  // x-amz-meta-rdev a device number), as s3fs stores them.
+  bool dev = type == S_IFCHR || type == S_IFBLK;
+  auto made = CreateEmpty(req, path, type | (mode & 07777), dev ? rdev : 0);
+  if (!made) {
+    fuse_reply_err(req, Errno(made.error()));
+    return;
+  }
+  Node n;
+  n.exists = true;
+  {
+    std::lock_guard<std::mutex> l(made->first->mu);
+    n.info = made->first->last;
+  }
+  fuse_entry_param e{};
+  e.ino = made->first->ino;
+  e.generation = 1;
+  e.attr = Attr(*made->first, n);
+  e.attr_timeout = opt_.attr_timeout;
+  e.entry_timeout = opt_.entry_timeout;
+  fuse_reply_entry(req, &e);
 }
 
 void Fs::Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -1137,7 +1168,7 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
     }
     in = Intern(path, false, true);
   } else {
-    auto made = CreateEmpty(req, path, S_IFREG | (mode & 07777));
+    auto made = CreateEmpty(req, path, S_IFREG | (mode & 07777), 0);
     if (!made) {
       fuse_reply_err(req, Errno(made.error()));
       return;
@@ -1177,9 +1208,10 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
 }
 
 Result<std::pair<std::shared_ptr<Inode>, std::unique_ptr<FileEditor>>> Fs::CreateEmpty(
-    fuse_req_t req, const std::string& path, mode_t mode) {
+    fuse_req_t req, const std::string& path, mode_t mode, dev_t rdev) {
   auto [bucket, key] = Split(path);
   ObjectAttrs attrs = NewAttrs(req, mode);
+  if (rdev != 0) attrs.user_meta[kRdevMeta] = std::to_string(rdev);
   auto ed = engine_->BeginEdit(bucket, key, true, attrs);
   if (!ed) return Err(ed.error());
   // The new file is an empty object at once: other processes and S3 see it.
@@ -1622,7 +1654,7 @@ void Fs::GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size)
     return;
   }
   auto it = x->find(std::string(n.substr(kUser.size())));
-  if (it == x->end()) {
+  if (it == x->end() || ReservedXattrName(it->first)) {
     fuse_reply_err(req, ENODATA);
     return;
   }
@@ -1649,7 +1681,8 @@ void Fs::ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
       return;
     }
     if (x)
-      for (auto& [k, v] : *x) names += std::string(kUser) + k + '\0';
+      for (auto& [k, v] : *x)
+        if (!ReservedXattrName(k)) names += std::string(kUser) + k + '\0';
   }
   if (size == 0) {
     fuse_reply_xattr(req, names.size());
@@ -1667,6 +1700,10 @@ void Fs::RemoveXattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
     return;
   }
   std::string k(n.substr(kUser.size()));
+  if (ReservedXattrName(k)) {
+    fuse_reply_err(req, EPERM);
+    return;
+  }
   auto in = Get(ino);
   if (!in) {
     fuse_reply_err(req, ENOENT);

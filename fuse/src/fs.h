@@ -23,6 +23,9 @@
 
 namespace seglake::mount {
 
+// The user metadata key holding a device node's number (x-amz-meta-rdev).
+inline constexpr char kRdevMeta[] = "rdev";
+
 struct MountOptions {
   std::string data_dir;
   std::string mountpoint;
@@ -88,7 +91,7 @@ class Fs {
   void SetAttr(fuse_req_t req, fuse_ino_t ino, const struct stat* attr, int to_set);
   void ReadLink(fuse_req_t req, fuse_ino_t ino);
   void MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
-  void MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
+  void MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
   void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
   void RmDir(fuse_req_t req, fuse_ino_t parent, const char* name);
   void Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name);
@@ -164,10 +167,10 @@ class Fs {
                  std::unique_ptr<FileEditor> created, std::unique_ptr<Handle>* out,
                  bool* keep_cache, struct stat* attr);
   void Detach(Inode& in);
-  // Creates the empty object `path` and its inode, counting one lookup;
-  // returns them with the file's working copy.
+  // Creates the empty object `path` (a new file or special file) and its
+  // inode, counting one lookup; returns them with the file's working copy.
   Result<std::pair<std::shared_ptr<Inode>, std::unique_ptr<FileEditor>>> CreateEmpty(
-      fuse_req_t req, const std::string& path, mode_t mode);
+      fuse_req_t req, const std::string& path, mode_t mode, dev_t rdev);
   Status EnsureDirKept(const std::string& dir_path);
   Status CommitUnder(const std::string& path, bool subtree);
   Result<std::map<std::string, std::string>> Xattrs(Inode& in);

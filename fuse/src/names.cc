@@ -66,7 +66,7 @@ bool ValidXattrValue(std::string_view v) {
 }
 
 bool ReservedXattrName(std::string_view name) {
-  return name == "mode" || name == "uid" || name == "gid" || name == "mtime";
+  return name == "mode" || name == "uid" || name == "gid" || name == "mtime" || name == "rdev";
 }
 
 }  // namespace seglake::mount

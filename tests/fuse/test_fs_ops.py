@@ -6,10 +6,12 @@ import errno
 import fcntl
 import os
 import random
+import shutil
 import stat
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import traceback
 import time
@@ -956,6 +958,100 @@ class Locks(MountOps):
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 50)
         finally:
             os.close(fd)
+
+
+class SpecialFiles(MountOps):
+    def test_mknod_regular(self):
+        path = os.path.join(self.b, "made")
+        os.mknod(path, stat.S_IFREG | 0o640)
+        st = os.stat(path)
+        self.assertTrue(stat.S_ISREG(st.st_mode))
+        self.assertEqual((stat.S_IMODE(st.st_mode), st.st_size), (0o640, 0))
+        self.assertErrno(errno.EEXIST, os.mknod, path, stat.S_IFREG | 0o644)
+        h.write_file(path, b"written after mknod", "r+b")
+        self.assertEqual(h.read_file(path), b"written after mknod")
+        os.mknod(os.path.join(self.b, "plain"))  # type 0 is a regular file
+        self.assertTrue(stat.S_ISREG(os.stat(os.path.join(self.b, "plain")).st_mode))
+
+    def test_fifo_socket_device_survive_remount(self):
+        import socket
+        fifo = os.path.join(self.b, "fifo")
+        os.mkfifo(fifo, 0o640)
+        sock_path = os.path.join(self.b, "sock")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.bind(sock_path)
+        finally:
+            s.close()
+        dev = os.path.join(self.b, "null")
+        os.mknod(dev, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+        blk = os.path.join(self.b, "blk")
+        os.mknod(blk, stat.S_IFBLK | 0o600, os.makedev(7, 42))
+
+        def check(root):
+            b = os.path.join(root, os.path.basename(self.b))
+            st = os.lstat(os.path.join(b, "fifo"))
+            self.assertTrue(stat.S_ISFIFO(st.st_mode))
+            self.assertEqual(stat.S_IMODE(st.st_mode), 0o640)
+            self.assertTrue(stat.S_ISSOCK(os.lstat(os.path.join(b, "sock")).st_mode))
+            st = os.lstat(os.path.join(b, "null"))
+            self.assertTrue(stat.S_ISCHR(st.st_mode))
+            self.assertEqual(st.st_rdev, os.makedev(1, 3))
+            st = os.lstat(os.path.join(b, "blk"))
+            self.assertTrue(stat.S_ISBLK(st.st_mode))
+            self.assertEqual(st.st_rdev, os.makedev(7, 42))
+            types = {e.name: e.type for e in h.raw_listdir(b)}
+            self.assertEqual((types[b"fifo"], types[b"sock"], types[b"null"], types[b"blk"]),
+                             (1, 12, 2, 6))  # DT_FIFO, DT_SOCK, DT_CHR, DT_BLK
+            self.assertNotIn("user.rdev", os.listxattr(os.path.join(b, "null")))
+        check(self.mnt)
+        # A FIFO works as one (the kernel's, local to this mount).
+        fd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+        try:
+            os.write(fd, b"through the pipe")
+            self.assertEqual(os.read(fd, 100), b"through the pipe")
+        finally:
+            os.close(fd)
+        self.assertErrno(errno.EPERM, os.setxattr, dev, "user.rdev", b"5")
+        # Another mount of the data dir reads them from the data dir.
+        other = h.Mount(data_dir=self.mount.data_dir)
+        other.start()
+        try:
+            check(other.mnt)
+        finally:
+            other.stop()
+            other.cleanup()
+        os.unlink(fifo)
+        os.rename(dev, os.path.join(self.b, "null2"))
+        self.assertTrue(stat.S_ISCHR(os.lstat(os.path.join(self.b, "null2")).st_mode))
+
+    def test_tar_xattrs(self):
+        if not shutil.which("tar"):
+            self.skipTest("tar is not installed")
+        src = tempfile.mkdtemp(prefix="seglake-tar-src-")
+        self.addCleanup(shutil.rmtree, src, True)
+        files = {"a.txt": b"alpha" * 100, "sub/b.bin": os.urandom(70000), "sub/empty": b""}
+        for rel, data in files.items():
+            os.makedirs(os.path.join(src, os.path.dirname(rel)), exist_ok=True)
+            h.write_file(os.path.join(src, rel), data)
+        xattrs_ok = True
+        try:
+            os.setxattr(os.path.join(src, "a.txt"), "user.color", b"blue")
+        except OSError:
+            xattrs_ok = False  # the temp dir's filesystem has no user xattrs
+        archive = os.path.join(src, "..", os.path.basename(src) + ".tar")
+        self.addCleanup(lambda: os.path.exists(archive) and os.unlink(archive))
+        subprocess.run(["tar", "--xattrs", "-cf", archive, "-C", src, "."], check=True,
+                       timeout=60)
+        dst = os.path.join(self.b, "x")
+        os.mkdir(dst)
+        p = subprocess.run(["tar", "--xattrs", "-xf", archive, "-C", dst],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for rel, data in files.items():
+            self.assertEqual(h.read_file(os.path.join(dst, rel)), data, rel)
+        if xattrs_ok:
+            self.assertEqual(os.getxattr(os.path.join(dst, "a.txt"), "user.color"), b"blue")
 
 
 class Links(MountOps):
