@@ -344,7 +344,8 @@ struct stat Fs::Attr(const Inode& in, const Node& n) const {
   st.st_uid = p.uid ? *p.uid : uid_;
   st.st_gid = p.gid ? *p.gid : gid_;
   st.st_size = static_cast<off_t>(n.info.size);
-  st.st_blocks = static_cast<blkcnt_t>((n.info.size + 511) / 512);
+  // Blocks hold data only: holes take none (a sparse file is small in du).
+  st.st_blocks = static_cast<blkcnt_t>((std::min(n.info.allocated, n.info.size) + 511) / 512);
   st.st_blksize = kBlockSize;
   int64_t lm = static_cast<int64_t>(n.info.last_modified_ns);
   if (lm == 0) lm = NowNs();
@@ -355,16 +356,27 @@ struct stat Fs::Attr(const Inode& in, const Node& n) const {
   return st;
 }
 
+namespace {
+// What a working copy shows as attributes (in.mu held). Its allocated bytes
+// are estimated until it is committed: the base's plus what was written
+// since, at most the size.
+ObjectInfo CopyInfo(const Inode& in, const FileEditor& ed) {
+  ObjectInfo info = ed.base();
+  info.size = ed.size();
+  info.attrs = ed.attrs();
+  if (in.write_mtime_ns) info.attrs.posix.mtime_ns = in.write_mtime_ns;
+  info.allocated = std::min(info.size, info.allocated + ed.unsaved_bytes());
+  return info;
+}
+}  // namespace
+
 void Fs::ReplyEntry(fuse_req_t req, const std::string& path, const Node& n) {
   auto in = Intern(path, n.dir, true);
   Node cur = n;
   if (!n.dir) {
     std::lock_guard<std::mutex> l(in->mu);
     if (in->editor) {
-      cur.info = in->editor->base();
-      cur.info.size = in->editor->size();
-      cur.info.attrs = in->editor->attrs();
-      if (in->write_mtime_ns) cur.info.attrs.posix.mtime_ns = in->write_mtime_ns;
+      cur.info = CopyInfo(*in, *in->editor);
     }
   }
   fuse_entry_param e{};
@@ -574,10 +586,7 @@ Status Fs::ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in) {
     std::lock_guard<std::mutex> l(in->mu);
     if (in->editor) {
       n.exists = true;
-      n.info = in->editor->base();
-      n.info.size = in->editor->size();
-      n.info.attrs = in->editor->attrs();
-      if (in->write_mtime_ns) n.info.attrs.posix.mtime_ns = in->write_mtime_ns;
+      n.info = CopyInfo(*in, *in->editor);
       struct stat st = Attr(*in, n);
       fuse_reply_attr(req, &st, opt_.attr_timeout);
       return Status::OK();
@@ -1086,10 +1095,7 @@ int Fs::OpenHandle(const std::shared_ptr<Inode>& in, const std::string& path, in
     }
     if (h->writable) ++in->writers;
     *keep_cache = false;
-    n.info = (*ed)->base();
-    n.info.size = (*ed)->size();
-    n.info.attrs = (*ed)->attrs();
-    if (in->write_mtime_ns) n.info.attrs.posix.mtime_ns = in->write_mtime_ns;
+    n.info = CopyInfo(*in, **ed);
   } else {
     auto r = engine_->OpenRead(bucket, key);
     if (!r) return OpenErrno(r.error());
@@ -1439,10 +1445,7 @@ void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fi
           auto in = Intern(child, ent->dir, true);
           if (!ent->dir) {
             std::lock_guard<std::mutex> g(in->mu);
-            if (in->editor) {
-              n.info.size = in->editor->size();
-              n.info.attrs = in->editor->attrs();
-            }
+            if (in->editor) n.info = CopyInfo(*in, *in->editor);
           }
           e.ino = in->ino;
           e.generation = 1;

@@ -819,6 +819,24 @@ class DataOps(MountOps):
         expect[2 * MiB:2 * MiB + 1000] = data[:1000]
         self.assertEqual(h.read_file(src), bytes(expect))
 
+    def test_st_blocks_count_data_only(self):
+        """st_blocks comes from the data extents: a 1 GiB sparse file with
+        4 KiB of data takes 8 blocks, as on ext4."""
+        path = os.path.join(self.b, "sparse")
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            os.ftruncate(fd, 1 << 30)
+            os.pwrite(fd, os.urandom(4096), 5 * MiB)
+            self.assertLessEqual(os.fstat(fd).st_blocks, 16)
+        finally:
+            os.close(fd)
+        time.sleep(1.1)  # past the attribute timeout: from the data dir
+        st = os.stat(path)
+        self.assertEqual((st.st_size, st.st_blocks), (1 << 30, 8))
+        dense = os.path.join(self.b, "dense")
+        h.write_file(dense, os.urandom(MiB))
+        self.assertEqual(os.stat(dense).st_blocks, 2048)
+
     def test_posix_fallocate(self):
         path = os.path.join(self.b, "alloc")
         fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
