@@ -373,6 +373,29 @@ class OpenCreate(MountOps):
         h.open_close(path, os.O_WRONLY | os.O_TRUNC)
         self.assertEqual(h.read_file(path), b"")
 
+    def test_o_trunc_read_only(self):
+        """O_TRUNC truncates whatever the access mode (as Linux does for a
+        file the caller may write), and every handle sees it."""
+        path = os.path.join(self.b, "ro-trunc")
+        h.write_file(path, os.urandom(100_000))
+        other = os.open(path, os.O_RDONLY)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_TRUNC)
+            try:
+                self.assertEqual(os.fstat(fd).st_size, 0)
+                self.assertEqual(os.read(fd, 100), b"")
+            finally:
+                os.close(fd)
+            os.posix_fadvise(other, 0, 0, os.POSIX_FADV_DONTNEED)
+            self.assertEqual(os.pread(other, 100, 0), b"")
+        finally:
+            os.close(other)
+        h.write_file(path, b"again")
+        h.open_close(path, os.O_RDONLY | os.O_TRUNC)
+        time.sleep(1.1)  # past the attribute timeout: the size comes from the data dir
+        self.assertEqual(os.stat(path).st_size, 0)
+        self.assertEqual(h.read_file(path), b"")
+
     def test_o_append(self):
         path = os.path.join(self.b, "log")
         h.write_file(path, b"one\n")
