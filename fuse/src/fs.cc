@@ -1600,6 +1600,7 @@ Status Fs::EditAttrs(Inode& in, const std::function<Status(ObjectAttrs*)>& fn) {
 
 namespace {
 int XattrErrno(const Status& s) {
+  if (s.detail() == "E2BIG") return E2BIG;
   if (s.detail() == "ENOTSUP") return ENOTSUP;
   if (s.detail() == "ENODATA") return ENODATA;
   if (s.detail() == "EPERM") return EPERM;
@@ -1634,6 +1635,13 @@ void Fs::SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* 
     bool has = a->user_meta.count(k) > 0;
     if ((flags & XATTR_CREATE) && has) return Status::AlreadyExists(k);
     if ((flags & XATTR_REPLACE) && !has) return Status::NotFound(k).WithDetail("ENODATA");
+    // Bounded by what S3 can carry (SEMANTICS.md): a value that can never
+    // fit is too big, one that does not fit beside the others finds no room.
+    if (k.size() + v.size() > kUserMetaBudget)
+      return Status::InvalidArgument("xattr too large").WithDetail("E2BIG");
+    size_t others = UserMetaBytes(a->user_meta) - (has ? k.size() + a->user_meta[k].size() : 0);
+    if (others + k.size() + v.size() > kUserMetaBudget)
+      return Status::NoSpace("no room for the xattr").WithDetail("ENOSPC");
     a->user_meta[k] = v;
     return Status::OK();
   });

@@ -795,6 +795,26 @@ class Xattrs(MountOps):
             self.assertErrno(errno.EPERM, os.setxattr, self.f, name, b"1")
         self.assertEqual(stat.S_IMODE(os.stat(self.f).st_mode), 0o644)
 
+    def test_xattr_bounded_by_s3_metadata(self):
+        """S3 carries 2 KiB of user metadata; the POSIX attributes keep 65
+        bytes of it, user.* xattrs (names without user., and values) the
+        other 1,983."""
+        self.assertErrno(errno.E2BIG, os.setxattr, self.f, "user.huge", b"v" * 65536)
+        self.assertErrno(errno.E2BIG, os.setxattr, self.f, "user.k", b"v" * 1983)
+        os.setxattr(self.f, "user.k", b"v" * 1982)  # 1 + 1982: exactly the budget
+        self.assertErrno(errno.ENOSPC, os.setxattr, self.f, "user.z", b"")
+        os.setxattr(self.f, "user.k", b"v" * 1000)  # a replacement counts once
+        os.setxattr(self.f, "user.second", b"w" * 976)  # 1 + 1000 + 6 + 976 = 1983
+        self.assertErrno(errno.ENOSPC, os.setxattr, self.f, "user.third", b"x")
+        self.assertEqual(sorted(x for x in os.listxattr(self.f) if x.startswith("user.")),
+                         ["user.k", "user.second"])
+        os.removexattr(self.f, "user.second")
+        os.setxattr(self.f, "user.third", b"x" * 900)
+        self.assertEqual(os.getxattr(self.f, "user.third"), b"x" * 900)
+        d = os.path.join(self.b, "xdir")
+        os.mkdir(d)
+        self.assertErrno(errno.E2BIG, os.setxattr, d, "user.huge", b"v" * 4096)
+
     def test_xattr_other_namespaces(self):
         for name in ("security.test", "trusted.test", "system.test"):
             self.assertErrno(errno.ENOTSUP, os.setxattr, self.f, name, b"v")
