@@ -304,9 +304,17 @@ int PathErrno(const Status& s) {
 }
 }  // namespace
 
-struct stat Fs::DirAttr(fuse_ino_t ino, const ObjectInfo* marker) const {
+void Fs::DirChanged(fuse_ino_t dir, bool content) {
+  auto in = Get(dir);
+  if (!in) return;
+  int64_t now = NowNs();
+  if (content) in->dir_mtime_ns = now;
+  in->dir_ctime_ns = now;
+}
+
+struct stat Fs::DirAttr(const Inode& in, const ObjectInfo* marker) const {
   struct stat st {};
-  st.st_ino = ino;
+  st.st_ino = in.ino;
   st.st_mode = S_IFDIR | 0755;
   st.st_nlink = 1;
   st.st_uid = uid_;
@@ -320,7 +328,9 @@ struct stat Fs::DirAttr(fuse_ino_t ino, const ObjectInfo* marker) const {
     mt = p.mtime_ns ? *p.mtime_ns : static_cast<int64_t>(marker->last_modified_ns);
     if (mt == 0) mt = start_ns_;
   }
-  st.st_mtim = st.st_atim = st.st_ctim = ToTs(mt);
+  mt = std::max<int64_t>(mt, in.dir_mtime_ns);
+  st.st_mtim = st.st_atim = ToTs(mt);
+  st.st_ctim = ToTs(std::max<int64_t>(mt, in.dir_ctime_ns));
   if (marker && marker->attrs.posix.atime_ns) st.st_atim = ToTs(*marker->attrs.posix.atime_ns);
   st.st_blksize = kBlockSize;
   return st;
@@ -328,8 +338,7 @@ struct stat Fs::DirAttr(fuse_ino_t ino, const ObjectInfo* marker) const {
 
 struct stat Fs::Attr(const Inode& in, const Node& n) const {
   if (n.dir)
-    return DirAttr(in.ino,
-                   n.has_marker || in.path.find('/') == std::string::npos ? &n.info : nullptr);
+    return DirAttr(in, n.has_marker || in.path.find('/') == std::string::npos ? &n.info : nullptr);
   struct stat st {};
   const PosixAttrs& p = n.info.attrs.posix;
   st.st_ino = in.ino;
@@ -600,7 +609,7 @@ Status Fs::ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in) {
     unlinked = in->unlinked;
   }
   if (in->ino == kRoot) {
-    struct stat st = DirAttr(kRoot, nullptr);
+    struct stat st = DirAttr(*in, nullptr);
     fuse_reply_attr(req, &st, opt_.attr_timeout);
     return Status::OK();
   }
@@ -686,6 +695,9 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, const struct stat* attr, int to
         fuse_reply_err(req, Errno(r.error()));
         return;
       }
+      // An explicit mtime (touch, tar) wins over the last change's.
+      if (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)) in->dir_mtime_ns = 0;
+      DirChanged(ino, false);
     }
     // The root and the buckets have no attributes to keep: changes are ignored.
     Status s = ReplyAttrFor(req, in);
@@ -774,6 +786,7 @@ void Fs::MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode)
     Node n;
     n.exists = n.dir = true;
     n.info.last_modified_ns = static_cast<uint64_t>(NowNs());
+    DirChanged(parent);
     ReplyEntry(req, name, n);
     return;
   }
@@ -798,6 +811,7 @@ void Fs::MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode)
   Node n;
   n.exists = n.dir = n.has_marker = true;
   n.info = *r;
+  DirChanged(parent);
   ReplyEntry(req, path, n);
 }
 
@@ -834,6 +848,7 @@ void Fs::MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   e.attr = Attr(*made->first, n);
   e.attr_timeout = opt_.attr_timeout;
   e.entry_timeout = opt_.entry_timeout;
+  DirChanged(parent);
   fuse_reply_entry(req, &e);
 }
 
@@ -867,13 +882,17 @@ void Fs::Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Drop(path);
   s = EnsureDirKept(ParentOf(path));
   if (!s.ok()) Log("keep directory", ParentOf(path), s);
+  DirChanged(parent);
   fuse_reply_err(req, 0);
 }
 
 void Fs::RmDir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   if (parent == kRoot) {
     Status s = engine_->DeleteBucket(name);
-    if (s.ok()) Drop(name);
+    if (s.ok()) {
+      Drop(name);
+      DirChanged(parent);
+    }
     fuse_reply_err(req, Errno(s));
     return;
   }
@@ -922,6 +941,7 @@ void Fs::RmDir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Drop(path);
   s = EnsureDirKept(ParentOf(path));
   if (!s.ok()) Log("keep directory", ParentOf(path), s);
+  DirChanged(parent);
   fuse_reply_err(req, 0);
 }
 
@@ -948,6 +968,7 @@ void Fs::Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char
   Node n;
   n.exists = true;
   n.info = *r;
+  DirChanged(parent);
   ReplyEntry(req, path, n);
 }
 
@@ -1008,6 +1029,8 @@ void Fs::Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t 
     Rekey(src, tmp, sn->dir);
     Rekey(dst, src, dn->dir);
     Rekey(tmp, dst, sn->dir);
+    DirChanged(parent);
+    DirChanged(newparent);
     fuse_reply_err(req, 0);
     return;
   }
@@ -1055,6 +1078,8 @@ void Fs::Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t 
   Rekey(src, dst, sn->dir);
   s = EnsureDirKept(ParentOf(src));
   if (!s.ok()) Log("keep directory", ParentOf(src), s);
+  DirChanged(parent);
+  DirChanged(newparent);
   fuse_reply_err(req, 0);
 }
 
@@ -1181,6 +1206,7 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
     }
     in = made->first;
     created = std::move(made->second);
+    DirChanged(parent);
   }
   // Open it; the lookup counted above stands for the entry replied below.
   std::unique_ptr<Handle> h;

@@ -61,6 +61,10 @@ struct Inode {
   // Replaced over S3 while open (and not being written): the name now leads
   // to a new inode; this one keeps its bytes for its open handles.
   std::atomic<bool> detached{false};
+  // A directory's last change through this mount (an entry made, removed or
+  // renamed; its attributes), shown over its marker's times while mounted.
+  std::atomic<int64_t> dir_mtime_ns{0};
+  std::atomic<int64_t> dir_ctime_ns{0};
 
   std::mutex mu;  // guards everything below
   std::unique_ptr<FileEditor> editor;
@@ -143,7 +147,10 @@ class Fs {
   // The path of a new name in `parent`: 0, or the errno (EEXIST if taken).
   int FreeName(fuse_ino_t parent, const char* name, std::string* path);
   struct stat Attr(const Inode& in, const Node& n) const;
-  struct stat DirAttr(fuse_ino_t ino, const ObjectInfo* marker) const;
+  struct stat DirAttr(const Inode& in, const ObjectInfo* marker) const;
+  // An entry of directory `dir` was made, removed or renamed (content), or
+  // its attributes changed: its mtime and ctime (or ctime only) move on.
+  void DirChanged(fuse_ino_t dir, bool content = true);
   void ReplyEntry(fuse_req_t req, const std::string& path, const Node& n);
   Status ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in);
 

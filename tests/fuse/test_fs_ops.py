@@ -485,6 +485,54 @@ class OpenCreate(MountOps):
 
 
 class Directories(MountOps):
+    def test_directory_times_follow_changes(self):
+        """mtime and ctime of a directory move on with every entry made,
+        removed or renamed in it through the mount; chmod moves ctime."""
+        d = os.path.join(self.b, "times")
+        other = os.path.join(self.b, "other")
+        os.mkdir(d)
+        os.mkdir(other)
+        h.write_file(os.path.join(d, "keep"), b"k")
+
+        def times(path=d):
+            st = os.stat(path)
+            return st.st_mtime_ns, st.st_ctime_ns
+        last = times()
+        steps = [
+            ("create", lambda: h.touch(os.path.join(d, "f"))),
+            ("mkdir", lambda: os.mkdir(os.path.join(d, "sub"))),
+            ("symlink", lambda: os.symlink("f", os.path.join(d, "ln"))),
+            ("mknod", lambda: os.mknod(os.path.join(d, "node"))),
+            ("rename", lambda: os.rename(os.path.join(d, "f"), os.path.join(d, "g"))),
+            ("unlink", lambda: os.unlink(os.path.join(d, "g"))),
+            ("rmdir", lambda: os.rmdir(os.path.join(d, "sub"))),
+        ]
+        for what, fn in steps:
+            time.sleep(0.02)
+            fn()
+            now = times()
+            self.assertGreater(now[0], last[0], "mtime after " + what)
+            self.assertGreater(now[1], last[1], "ctime after " + what)
+            last = now
+        # A rename between directories changes both.
+        other_last = times(other)
+        time.sleep(0.02)
+        os.rename(os.path.join(d, "node"), os.path.join(other, "node"))
+        self.assertGreater(times()[0], last[0])
+        self.assertGreater(times(other)[0], other_last[0])
+        last = times()
+        # Overwriting a file's content is no change of the directory.
+        time.sleep(0.02)
+        h.write_file(os.path.join(d, "keep"), b"kept")
+        self.assertEqual(times(), last)
+        time.sleep(0.02)
+        os.chmod(d, 0o700)
+        now = times()
+        self.assertEqual(now[0], last[0], "chmod keeps mtime")
+        self.assertGreater(now[1], last[1], "chmod moves ctime")
+        os.utime(d, ns=(1_000_000_000 * 10**9, 1_000_000_000 * 10**9))
+        self.assertEqual(os.stat(d).st_mtime_ns, 1_000_000_000 * 10**9)
+
     def test_mkdir_rmdir(self):
         d = os.path.join(self.b, "a")
         os.mkdir(d)
