@@ -405,6 +405,12 @@ void Fs::RememberOwn(uint64_t seq) {
 
 // ---- working copies ----
 
+namespace {
+Status Stale(const std::string& path) {
+  return Status::NotFound(path + " was replaced").WithDetail("ESTALE");
+}
+}  // namespace
+
 Status Fs::CommitLocked(Inode& in) {
   if (!in.editor || !in.editor->dirty()) return Status::OK();
   std::string path;
@@ -415,6 +421,9 @@ Status Fs::CommitLocked(Inode& in) {
     unlinked = in.unlinked;
   }
   if (unlinked) return Status::OK();  // nothing can reach these bytes any more
+  // Replaced from outside while only read: the key holds someone else's
+  // bytes now, which a change made through an old handle must not undo.
+  if (in.detached) return Stale(path);
   if (in.write_mtime_ns) {
     ObjectAttrs a = in.editor->attrs();
     a.posix.mtime_ns = in.write_mtime_ns;
@@ -446,12 +455,6 @@ bool Fs::DetachIfReplaced(Inode& in, const ObjectInfo& now) {
   Detach(in);
   return true;
 }
-
-namespace {
-Status Stale(const std::string& path) {
-  return Status::NotFound(path + " was replaced").WithDetail("ESTALE");
-}
-}  // namespace
 
 Result<FileEditor*> Fs::EditorLocked(Inode& in, bool opening, std::unique_ptr<FileEditor>* temp) {
   if (in.editor) return in.editor.get();

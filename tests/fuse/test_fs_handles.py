@@ -3,6 +3,7 @@ write through this mount holds, whatever mode it was opened in and whichever
 handle wrote (SEMANTICS.md, "Open files"). A reader that kept the version it
 opened made short reads that shrank the kernel's size, and the next append
 then overwrote committed bytes."""
+import errno
 import os
 import shutil
 import sqlite3
@@ -167,6 +168,10 @@ class OutsideChanges(h.MountTestCase):
         fd = os.open(path, os.O_RDONLY)
         try:
             self.assertEqual(os.pread(fd, 10, 0), old[:10])
+            # A write through another handle: the working copy is the view.
+            old = b"changed!" + old[8:]
+            with open(path, "r+b") as f:
+                f.write(old[:8])
             self.s3.put_object(Bucket=bucket, Key="k", Body=new)
             fd2 = os.open(path, os.O_RDONLY)
             try:
@@ -177,6 +182,30 @@ class OutsideChanges(h.MountTestCase):
             got = h.pread_all(fd, 4 * MiB)
             self.assertEqual((len(got), h.md5(got)), (len(old), h.md5(old)))
             self.assertEqual(os.fstat(fd).st_size, len(old))
+            # A change through the old handle must not put the old bytes back.
+            with self.assertRaises(OSError) as cm:
+                os.setxattr(fd, "user.late", b"1")
+            self.assertEqual(cm.exception.errno, errno.ESTALE)
+        finally:
+            os.close(fd)
+        body = self.s3.get_object(Bucket=bucket, Key="k")["Body"].read()
+        self.assertEqual(h.md5(body), h.md5(new))
+        self.assertEqual(h.md5(h.read_file(path)), h.md5(new))
+
+    def test_change_through_old_handle_after_detach_by_poll(self):
+        """Same, when a truncate by path is what notices the change."""
+        b = self.new_bucket("t")
+        bucket = os.path.basename(b)
+        path = os.path.join(b, "k")
+        h.write_file(path, b"old bytes")
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            self.assertEqual(os.pread(fd, 3, 0), b"old")
+            self.s3.put_object(Bucket=bucket, Key="k", Body=b"new content")
+            os.truncate(path, 3)  # the kernel retries on the new inode
+            self.assertEqual(h.read_file(path), b"new")
+            self.assertEqual(self.s3.get_object(Bucket=bucket, Key="k")["Body"].read(), b"new")
+            self.assertEqual(h.pread_all(fd, 100), b"old bytes")
         finally:
             os.close(fd)
 
