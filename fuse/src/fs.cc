@@ -1088,7 +1088,7 @@ void Fs::Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t 
 
 int Fs::OpenHandle(const std::shared_ptr<Inode>& in, const std::string& path, int flags,
                    std::unique_ptr<FileEditor> created, std::unique_ptr<Handle>* out,
-                   bool* keep_cache, struct stat* attr) {
+                   bool* keep_cache, struct stat* attr, bool* outside) {
   auto h = std::make_unique<Handle>();
   h->in = in;
   h->writable = (flags & O_ACCMODE) != O_RDONLY;
@@ -1099,6 +1099,12 @@ int Fs::OpenHandle(const std::shared_ptr<Inode>& in, const std::string& path, in
   // finds when it looks the name up again on ESTALE.
   if (in->detached) return ESTALE;
   if (created && h->writable && !in->editor && in->handles == 0) in->editor = std::move(created);
+  // Whether the version opened is not the one this inode last had: changed
+  // outside, and not yet seen by the follower.
+  *outside = false;
+  auto differs = [&](const ObjectInfo& now) {
+    return in->has_last && (now.etag != in->last.etag || now.size != in->last.size);
+  };
   Node n;
   n.exists = true;
   if (h->writable || trunc || in->editor) {
@@ -1109,8 +1115,10 @@ int Fs::OpenHandle(const std::shared_ptr<Inode>& in, const std::string& path, in
       if (DetachIfReplaced(*in, *now)) return ESTALE;
     }
     std::unique_ptr<FileEditor> temp;
+    const bool made = !in->editor;
     auto ed = EditorLocked(*in, true, &temp);
     if (!ed) return ed.error().detail() == "ESTALE" ? ESTALE : OpenErrno(ed.error());
+    if (made) *outside = differs((*ed)->base());
     if (trunc) {
       // O_TRUNC truncates whatever the access mode, as on a local file.
       Status s = (*ed)->Truncate(0);
@@ -1132,6 +1140,7 @@ int Fs::OpenHandle(const std::shared_ptr<Inode>& in, const std::string& path, in
     if (in->handles > 0 && DetachIfReplaced(*in, (*r)->info())) return ESTALE;
     h->reader = std::move(*r);
     const ObjectInfo& info = h->reader->info();
+    *outside = differs(info);
     std::string v = info.version_id + info.etag;
     *keep_cache = v == in->opened_version;
     in->opened_version = v;
@@ -1143,6 +1152,15 @@ int Fs::OpenHandle(const std::shared_ptr<Inode>& in, const std::string& path, in
   *attr = Attr(*in, n);
   *out = std::move(h);
   return 0;
+}
+
+// The kernel may hold the attributes (the size) of the version this inode
+// had before a change made outside that the follower has not seen yet: drop
+// them (not the pages: an open without keep_cache drops those), so that a
+// read past the old size asks for the new one. Safe inside a request: no
+// lock of the kernel's inode is taken for attributes alone.
+void Fs::RefreshKernelAttrs(fuse_ino_t ino, bool outside) {
+  if (outside && se_) fuse_lowlevel_notify_inval_inode(se_, ino, -1, 0);
 }
 
 void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -1161,12 +1179,14 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     path = in->path;
   }
   std::unique_ptr<Handle> h;
-  bool keep_cache = false;
+  bool keep_cache = false, outside = false;
   struct stat st {};
-  if (int err = OpenHandle(in, path, fi->flags, nullptr, &h, &keep_cache, &st); err != 0) {
+  if (int err = OpenHandle(in, path, fi->flags, nullptr, &h, &keep_cache, &st, &outside);
+      err != 0) {
     fuse_reply_err(req, err);
     return;
   }
+  RefreshKernelAttrs(ino, outside);
   {
     std::lock_guard<std::mutex> l(mu_);
     ++in->opens;
@@ -1213,14 +1233,14 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
   }
   // Open it; the lookup counted above stands for the entry replied below.
   std::unique_ptr<Handle> h;
-  bool keep_cache = false;
+  bool keep_cache = false, outside = false;
   struct stat st {};
-  int err = OpenHandle(in, path, fi->flags, std::move(created), &h, &keep_cache, &st);
+  int err = OpenHandle(in, path, fi->flags, std::move(created), &h, &keep_cache, &st, &outside);
   if (err == ESTALE) {
     // Replaced outside while open here: the name gets a new inode.
     Forget(in->ino, 1);
     in = Intern(path, false, true);
-    err = OpenHandle(in, path, fi->flags, nullptr, &h, &keep_cache, &st);
+    err = OpenHandle(in, path, fi->flags, nullptr, &h, &keep_cache, &st, &outside);
   }
   if (err != 0) {
     Forget(in->ino, 1);

@@ -170,9 +170,12 @@ class Fs {
   // Sets up a handle of `in` at `path` for `flags`: 0 or an errno (ESTALE
   // after detaching a replaced inode). `created`: the working copy of a file
   // just created (used when writable). Fills *attr with the file's attributes.
+  // *outside: the version opened is not the one the inode last had (see
+  // RefreshKernelAttrs).
   int OpenHandle(const std::shared_ptr<Inode>& in, const std::string& path, int flags,
                  std::unique_ptr<FileEditor> created, std::unique_ptr<Handle>* out,
-                 bool* keep_cache, struct stat* attr);
+                 bool* keep_cache, struct stat* attr, bool* outside);
+  void RefreshKernelAttrs(fuse_ino_t ino, bool outside);
   void Detach(Inode& in);
   // Creates the empty object `path` (a new file or special file) and its
   // inode, counting one lookup; returns them with the file's working copy.

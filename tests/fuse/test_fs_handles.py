@@ -192,6 +192,21 @@ class OutsideChanges(h.MountTestCase):
         self.assertEqual(h.md5(body), h.md5(new))
         self.assertEqual(h.md5(h.read_file(path)), h.md5(new))
 
+    def test_new_open_reads_new_size_before_the_poll(self):
+        """No handle open: an open after an S3 PUT reads the whole new
+        version although the kernel still held the old size."""
+        b = self.new_bucket("n")
+        bucket = os.path.basename(b)
+        path = os.path.join(b, "k")
+        for i, size in enumerate((3 * MiB + 5, 1000, 2 * MiB)):
+            h.write_file(path, b"small old")
+            self.assertEqual(os.stat(path).st_size, 9)  # cached by the kernel
+            new = os.urandom(size)
+            self.s3.put_object(Bucket=bucket, Key="k", Body=new)
+            got = h.read_file(path)
+            self.assertEqual((len(got), h.md5(got)), (len(new), h.md5(new)), "round %d" % i)
+            self.assertEqual(os.stat(path).st_size, len(new))
+
     def test_change_through_old_handle_after_detach_by_poll(self):
         """Same, when a truncate by path is what notices the change."""
         b = self.new_bucket("t")
