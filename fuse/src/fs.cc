@@ -43,7 +43,7 @@ int Errno(const Status& s) {
     case Status::Code::kOk:
       return 0;
     case Status::Code::kNotFound:
-      return ENOENT;
+      return s.detail() == "ESTALE" ? ESTALE : ENOENT;
     case Status::Code::kAlreadyExists:
     case Status::Code::kPreconditionFailed:
       return EEXIST;
@@ -78,6 +78,17 @@ timespec ToTs(int64_t ns) {
 
 int64_t FromTs(const timespec& t) {
   return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+// The file type a version's attributes give (a regular file by default).
+mode_t FileType(const PosixAttrs& p) {
+  if (p.mode) {
+    mode_t t = *p.mode & S_IFMT;
+    if (t == S_IFLNK || t == S_IFIFO || t == S_IFCHR || t == S_IFBLK || t == S_IFSOCK) return t;
+    if (t == 0 && p.symlink_target) return S_IFLNK;
+    return S_IFREG;
+  }
+  return p.symlink_target ? S_IFLNK : S_IFREG;
 }
 
 // Attributes a new file, directory marker or symlink starts with.
@@ -293,9 +304,17 @@ int PathErrno(const Status& s) {
 }
 }  // namespace
 
-struct stat Fs::DirAttr(fuse_ino_t ino, const ObjectInfo* marker) const {
+void Fs::DirChanged(fuse_ino_t dir, bool content) {
+  auto in = Get(dir);
+  if (!in) return;
+  int64_t now = NowNs();
+  if (content) in->dir_mtime_ns = now;
+  in->dir_ctime_ns = now;
+}
+
+struct stat Fs::DirAttr(const Inode& in, const ObjectInfo* marker) const {
   struct stat st {};
-  st.st_ino = ino;
+  st.st_ino = in.ino;
   st.st_mode = S_IFDIR | 0755;
   st.st_nlink = 1;
   st.st_uid = uid_;
@@ -309,7 +328,9 @@ struct stat Fs::DirAttr(fuse_ino_t ino, const ObjectInfo* marker) const {
     mt = p.mtime_ns ? *p.mtime_ns : static_cast<int64_t>(marker->last_modified_ns);
     if (mt == 0) mt = start_ns_;
   }
-  st.st_mtim = st.st_atim = st.st_ctim = ToTs(mt);
+  mt = std::max<int64_t>(mt, in.dir_mtime_ns);
+  st.st_mtim = st.st_atim = ToTs(mt);
+  st.st_ctim = ToTs(std::max<int64_t>(mt, in.dir_ctime_ns));
   if (marker && marker->attrs.posix.atime_ns) st.st_atim = ToTs(*marker->attrs.posix.atime_ns);
   st.st_blksize = kBlockSize;
   return st;
@@ -317,24 +338,23 @@ struct stat Fs::DirAttr(fuse_ino_t ino, const ObjectInfo* marker) const {
 
 struct stat Fs::Attr(const Inode& in, const Node& n) const {
   if (n.dir)
-    return DirAttr(in.ino,
-                   n.has_marker || in.path.find('/') == std::string::npos ? &n.info : nullptr);
+    return DirAttr(in, n.has_marker || in.path.find('/') == std::string::npos ? &n.info : nullptr);
   struct stat st {};
   const PosixAttrs& p = n.info.attrs.posix;
   st.st_ino = in.ino;
-  mode_t mode = S_IFREG | 0644;
-  if (p.symlink_target) mode = S_IFLNK | 0777;
-  if (p.mode) {
-    mode_t type = *p.mode & S_IFMT;
-    if (type != S_IFLNK) type = S_IFREG;
-    mode = type | (*p.mode & 07777);
-  }
-  st.st_mode = mode;
+  mode_t type = FileType(p);
+  st.st_mode = type | (p.mode ? (*p.mode & 07777) : type == S_IFLNK ? 0777 : 0644);
   st.st_nlink = in.unlinked ? 0 : 1;
+  if (type == S_IFCHR || type == S_IFBLK) {
+    auto r = n.info.attrs.user_meta.find(kRdevMeta);
+    if (r != n.info.attrs.user_meta.end())
+      st.st_rdev = static_cast<dev_t>(std::strtoull(r->second.c_str(), nullptr, 10));
+  }
   st.st_uid = p.uid ? *p.uid : uid_;
   st.st_gid = p.gid ? *p.gid : gid_;
   st.st_size = static_cast<off_t>(n.info.size);
-  st.st_blocks = static_cast<blkcnt_t>((n.info.size + 511) / 512);
+  // Blocks hold data only: holes take none (a sparse file is small in du).
+  st.st_blocks = static_cast<blkcnt_t>((std::min(n.info.allocated, n.info.size) + 511) / 512);
   st.st_blksize = kBlockSize;
   int64_t lm = static_cast<int64_t>(n.info.last_modified_ns);
   if (lm == 0) lm = NowNs();
@@ -345,16 +365,27 @@ struct stat Fs::Attr(const Inode& in, const Node& n) const {
   return st;
 }
 
+namespace {
+// What a working copy shows as attributes (in.mu held). Its allocated bytes
+// are estimated until it is committed: the base's plus what was written
+// since, at most the size.
+ObjectInfo CopyInfo(const Inode& in, const FileEditor& ed) {
+  ObjectInfo info = ed.base();
+  info.size = ed.size();
+  info.attrs = ed.attrs();
+  if (in.write_mtime_ns) info.attrs.posix.mtime_ns = in.write_mtime_ns;
+  info.allocated = std::min(info.size, info.allocated + ed.unsaved_bytes());
+  return info;
+}
+}  // namespace
+
 void Fs::ReplyEntry(fuse_req_t req, const std::string& path, const Node& n) {
   auto in = Intern(path, n.dir, true);
   Node cur = n;
   if (!n.dir) {
     std::lock_guard<std::mutex> l(in->mu);
     if (in->editor) {
-      cur.info = in->editor->base();
-      cur.info.size = in->editor->size();
-      cur.info.attrs = in->editor->attrs();
-      if (in->write_mtime_ns) cur.info.attrs.posix.mtime_ns = in->write_mtime_ns;
+      cur.info = CopyInfo(*in, *in->editor);
     }
   }
   fuse_entry_param e{};
@@ -374,6 +405,12 @@ void Fs::RememberOwn(uint64_t seq) {
 
 // ---- working copies ----
 
+namespace {
+Status Stale(const std::string& path) {
+  return Status::NotFound(path + " was replaced").WithDetail("ESTALE");
+}
+}  // namespace
+
 Status Fs::CommitLocked(Inode& in) {
   if (!in.editor || !in.editor->dirty()) return Status::OK();
   std::string path;
@@ -384,6 +421,9 @@ Status Fs::CommitLocked(Inode& in) {
     unlinked = in.unlinked;
   }
   if (unlinked) return Status::OK();  // nothing can reach these bytes any more
+  // Replaced from outside while only read: the key holds someone else's
+  // bytes now, which a change made through an old handle must not undo.
+  if (in.detached) return Stale(path);
   if (in.write_mtime_ns) {
     ObjectAttrs a = in.editor->attrs();
     a.posix.mtime_ns = in.write_mtime_ns;
@@ -401,11 +441,27 @@ Status Fs::CommitLocked(Inode& in) {
   return Status::OK();
 }
 
-// Runs fn on the file's working copy: the open one, or a temporary one that
-// is committed right after.
-Status Fs::WithEditor(Inode& in, const std::function<Status(FileEditor*)>& fn) {
-  std::lock_guard<std::mutex> l(in.mu);
-  if (in.editor) return fn(in.editor.get());
+void Fs::Detach(Inode& in) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto me = by_path_.find(in.path);
+  if (me != by_path_.end() && me->second == in.ino) by_path_.erase(me);
+  in.detached = true;
+}
+
+bool Fs::DetachIfReplaced(Inode& in, const ObjectInfo& now) {
+  if (in.writers > 0) return false;  // the copy being written wins at its commit
+  const ObjectInfo* mine = in.editor ? &in.editor->base() : in.has_last ? &in.last : nullptr;
+  if (!mine || (mine->etag == now.etag && mine->size == now.size)) return false;
+  Detach(in);
+  return true;
+}
+
+Result<FileEditor*> Fs::EditorLocked(Inode& in, bool opening, std::unique_ptr<FileEditor>* temp) {
+  if (in.editor) return in.editor.get();
+  // An unlinked or replaced file without a working copy has only the
+  // version its handles read; the name leads elsewhere now.
+  if (in.unlinked) return Err(Status::NotFound("unlinked"));
+  if (in.detached) return Err(Stale("file"));
   std::string path;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -413,14 +469,44 @@ Status Fs::WithEditor(Inode& in, const std::function<Status(FileEditor*)>& fn) {
   }
   auto [bucket, key] = Split(path);
   auto ed = engine_->BeginEdit(bucket, key, false);
-  if (!ed) return ed.error();
-  SEGLAKE_RETURN_IF_ERROR(fn(ed->get()));
-  if (!(*ed)->dirty()) return Status::OK();
-  auto r = (*ed)->Commit(bucket, key);
+  if (!ed) return Err(ed.error());
+  if (in.handles == 0 && !opening) {
+    *temp = std::move(*ed);
+    return temp->get();
+  }
+  if (in.handles > 0 && DetachIfReplaced(in, (*ed)->base())) return Err(Stale(path));
+  in.editor = std::move(*ed);
+  return in.editor.get();
+}
+
+Status Fs::FinishEdit(Inode& in, std::unique_ptr<FileEditor>* temp) {
+  if (!*temp) return in.writers == 0 ? CommitLocked(in) : Status::OK();
+  if (!(*temp)->dirty()) return Status::OK();
+  std::string path;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    path = in.path;
+  }
+  auto [bucket, key] = Split(path);
+  auto r = (*temp)->Commit(bucket, key);
+  temp->reset();
   if (!r) return r.error();
+  in.last = *r;
+  in.has_last = true;
   std::lock_guard<std::mutex> g(mu_);
   own_seqs_.insert(r->seq);
   return Status::OK();
+}
+
+// Runs fn on the file's working copy (see EditorLocked) and commits the
+// change unless a writable handle is open (its close commits).
+Status Fs::WithEditor(Inode& in, const std::function<Status(FileEditor*)>& fn) {
+  std::lock_guard<std::mutex> l(in.mu);
+  std::unique_ptr<FileEditor> temp;
+  auto ed = EditorLocked(in, false, &temp);
+  if (!ed) return ed.error();
+  SEGLAKE_RETURN_IF_ERROR(fn(*ed));
+  return FinishEdit(in, &temp);
 }
 
 Status Fs::EnsureDirKept(const std::string& dir_path) {
@@ -512,10 +598,7 @@ Status Fs::ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in) {
     std::lock_guard<std::mutex> l(in->mu);
     if (in->editor) {
       n.exists = true;
-      n.info = in->editor->base();
-      n.info.size = in->editor->size();
-      n.info.attrs = in->editor->attrs();
-      if (in->write_mtime_ns) n.info.attrs.posix.mtime_ns = in->write_mtime_ns;
+      n.info = CopyInfo(*in, *in->editor);
       struct stat st = Attr(*in, n);
       fuse_reply_attr(req, &st, opt_.attr_timeout);
       return Status::OK();
@@ -529,7 +612,7 @@ Status Fs::ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in) {
     unlinked = in->unlinked;
   }
   if (in->ino == kRoot) {
-    struct stat st = DirAttr(kRoot, nullptr);
+    struct stat st = DirAttr(*in, nullptr);
     fuse_reply_attr(req, &st, opt_.attr_timeout);
     return Status::OK();
   }
@@ -615,50 +698,34 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, const struct stat* attr, int to
         fuse_reply_err(req, Errno(r.error()));
         return;
       }
+      // An explicit mtime (touch, tar) wins over the last change's.
+      if (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)) in->dir_mtime_ns = 0;
+      DirChanged(ino, false);
     }
     // The root and the buckets have no attributes to keep: changes are ignored.
     Status s = ReplyAttrFor(req, in);
     if (!s.ok()) fuse_reply_err(req, Errno(s));
     return;
   }
-  Status s = Status::OK();
-  {
-    // Lock the inode while deciding whether its working copy is open.
-    std::unique_lock<std::mutex> l(in->mu);
-    bool open_copy = static_cast<bool>(in->editor);
-    l.unlock();
-    auto fn = [&](FileEditor* ed) -> Status {
-      if (to_set & FUSE_SET_ATTR_SIZE) {
-        SEGLAKE_RETURN_IF_ERROR(ed->Truncate(static_cast<uint64_t>(attr->st_size)));
-        if (!(to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW))) {
-          ObjectAttrs a = ed->attrs();
-          a.posix.mtime_ns = NowNs();
-          ed->SetAttrs(a);
-        }
-      }
-      if (to_set & kAttrBits) {
+  Inode& ino_ref = *in;
+  Status s = WithEditor(*in, [&](FileEditor* ed) -> Status {
+    if (to_set & FUSE_SET_ATTR_SIZE) {
+      SEGLAKE_RETURN_IF_ERROR(ed->Truncate(static_cast<uint64_t>(attr->st_size)));
+      if (!(to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW))) {
         ObjectAttrs a = ed->attrs();
-        mode_t type = (a.posix.mode && (*a.posix.mode & S_IFMT) == S_IFLNK) ? S_IFLNK : S_IFREG;
-        if (!a.posix.mode && a.posix.symlink_target) type = S_IFLNK;
-        ApplyAttrs(attr, to_set, &a, type);
+        a.posix.mtime_ns = NowNs();
         ed->SetAttrs(a);
       }
-      return Status::OK();
-    };
-    if (open_copy) {
-      std::lock_guard<std::mutex> g(in->mu);
-      if (in->editor) {
-        s = fn(in->editor.get());
-        if (s.ok() && (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)))
-          in->write_mtime_ns = 0;  // an explicit time wins over the last write's
-        // No writing handle will close to commit it: commit now.
-        if (s.ok() && in->writers == 0) s = CommitLocked(*in);
-      } else {
-        open_copy = false;
-      }
     }
-    if (!open_copy && s.ok()) s = WithEditor(*in, fn);
-  }
+    if (to_set & kAttrBits) {
+      ObjectAttrs a = ed->attrs();
+      ApplyAttrs(attr, to_set, &a, FileType(a.posix));
+      ed->SetAttrs(a);
+    }
+    // An explicit time wins over the last write's (in.mu is held here).
+    if (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)) ino_ref.write_mtime_ns = 0;
+    return Status::OK();
+  });
   if (!s.ok()) {
     fuse_reply_err(req, Errno(s));
     return;
@@ -722,6 +789,7 @@ void Fs::MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode)
     Node n;
     n.exists = n.dir = true;
     n.info.last_modified_ns = static_cast<uint64_t>(NowNs());
+    DirChanged(parent);
     ReplyEntry(req, name, n);
     return;
   }
@@ -746,17 +814,45 @@ void Fs::MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode)
   Node n;
   n.exists = n.dir = n.has_marker = true;
   n.info = *r;
+  DirChanged(parent);
   ReplyEntry(req, path, n);
 }
 
-void Fs::MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-  if (!S_ISREG(mode)) {
-    fuse_reply_err(req, EPERM);  // no devices, FIFOs or sockets
+void Fs::MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  mode_t type = mode & S_IFMT;
+  if (type == 0) type = S_IFREG;
+  if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR &&
+      type != S_IFBLK) {
+    fuse_reply_err(req, EINVAL);
     return;
   }
-  fuse_file_info fi{};
-  fi.flags = O_CREAT | O_EXCL | O_RDONLY;
-  Create(req, parent, name, mode, &fi);
+  std::string path;
+  if (int err = parent == kRoot ? EPERM : FreeName(parent, name, &path); err != 0) {
+    fuse_reply_err(req, err);
+    return;
+  }
+  // Special files are empty objects whose mode carries the type (and
+  // x-amz-meta-rdev a device number), as s3fs stores them.
+  bool dev = type == S_IFCHR || type == S_IFBLK;
+  auto made = CreateEmpty(req, path, type | (mode & 07777), dev ? rdev : 0);
+  if (!made) {
+    fuse_reply_err(req, Errno(made.error()));
+    return;
+  }
+  Node n;
+  n.exists = true;
+  {
+    std::lock_guard<std::mutex> l(made->first->mu);
+    n.info = made->first->last;
+  }
+  fuse_entry_param e{};
+  e.ino = made->first->ino;
+  e.generation = 1;
+  e.attr = Attr(*made->first, n);
+  e.attr_timeout = opt_.attr_timeout;
+  e.entry_timeout = opt_.entry_timeout;
+  DirChanged(parent);
+  fuse_reply_entry(req, &e);
 }
 
 void Fs::Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -789,13 +885,17 @@ void Fs::Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Drop(path);
   s = EnsureDirKept(ParentOf(path));
   if (!s.ok()) Log("keep directory", ParentOf(path), s);
+  DirChanged(parent);
   fuse_reply_err(req, 0);
 }
 
 void Fs::RmDir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   if (parent == kRoot) {
     Status s = engine_->DeleteBucket(name);
-    if (s.ok()) Drop(name);
+    if (s.ok()) {
+      Drop(name);
+      DirChanged(parent);
+    }
     fuse_reply_err(req, Errno(s));
     return;
   }
@@ -844,6 +944,7 @@ void Fs::RmDir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Drop(path);
   s = EnsureDirKept(ParentOf(path));
   if (!s.ok()) Log("keep directory", ParentOf(path), s);
+  DirChanged(parent);
   fuse_reply_err(req, 0);
 }
 
@@ -870,6 +971,7 @@ void Fs::Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char
   Node n;
   n.exists = true;
   n.info = *r;
+  DirChanged(parent);
   ReplyEntry(req, path, n);
 }
 
@@ -930,6 +1032,8 @@ void Fs::Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t 
     Rekey(src, tmp, sn->dir);
     Rekey(dst, src, dn->dir);
     Rekey(tmp, dst, sn->dir);
+    DirChanged(parent);
+    DirChanged(newparent);
     fuse_reply_err(req, 0);
     return;
   }
@@ -977,7 +1081,86 @@ void Fs::Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t 
   Rekey(src, dst, sn->dir);
   s = EnsureDirKept(ParentOf(src));
   if (!s.ok()) Log("keep directory", ParentOf(src), s);
+  DirChanged(parent);
+  DirChanged(newparent);
   fuse_reply_err(req, 0);
+}
+
+int Fs::OpenHandle(const std::shared_ptr<Inode>& in, const std::string& path, int flags,
+                   std::unique_ptr<FileEditor> created, std::unique_ptr<Handle>* out,
+                   bool* keep_cache, struct stat* attr, bool* outside) {
+  auto h = std::make_unique<Handle>();
+  h->in = in;
+  h->writable = (flags & O_ACCMODE) != O_RDONLY;
+  const bool trunc = (flags & O_TRUNC) != 0;
+  auto [bucket, key] = Split(path);
+  std::lock_guard<std::mutex> l(in->mu);
+  // Replaced while open: the name has another inode now, which the kernel
+  // finds when it looks the name up again on ESTALE.
+  if (in->detached) return ESTALE;
+  if (created && h->writable && !in->editor && in->handles == 0) in->editor = std::move(created);
+  // Whether the version opened is not the one this inode last had: changed
+  // outside, and not yet seen by the follower.
+  *outside = false;
+  auto differs = [&](const ObjectInfo& now) {
+    return in->has_last && (now.etag != in->last.etag || now.size != in->last.size);
+  };
+  Node n;
+  n.exists = true;
+  if (h->writable || trunc || in->editor) {
+    if (in->editor && in->handles > 0 && in->writers == 0) {
+      // A copy kept for readers: a new open sees a change made outside.
+      auto now = engine_->Head(bucket, key);
+      if (!now) return OpenErrno(now.error());
+      if (DetachIfReplaced(*in, *now)) return ESTALE;
+    }
+    std::unique_ptr<FileEditor> temp;
+    const bool made = !in->editor;
+    auto ed = EditorLocked(*in, true, &temp);
+    if (!ed) return ed.error().detail() == "ESTALE" ? ESTALE : OpenErrno(ed.error());
+    if (made) *outside = differs((*ed)->base());
+    if (trunc) {
+      // O_TRUNC truncates whatever the access mode, as on a local file.
+      Status s = (*ed)->Truncate(0);
+      if (!s.ok()) return Errno(s);
+      in->write_mtime_ns = NowNs();
+      if (!h->writable && in->writers == 0) {
+        s = CommitLocked(*in);
+        if (!s.ok()) return Errno(s);
+      }
+    }
+    if (h->writable) ++in->writers;
+    *keep_cache = false;
+    n.info = CopyInfo(*in, **ed);
+  } else {
+    auto r = engine_->OpenRead(bucket, key);
+    if (!r) return OpenErrno(r.error());
+    // Every handle reads one version: a key changed outside since the open
+    // handles' version makes a new inode for the new open.
+    if (in->handles > 0 && DetachIfReplaced(*in, (*r)->info())) return ESTALE;
+    h->reader = std::move(*r);
+    const ObjectInfo& info = h->reader->info();
+    *outside = differs(info);
+    std::string v = info.version_id + info.etag;
+    *keep_cache = v == in->opened_version;
+    in->opened_version = v;
+    in->last = info;
+    in->has_last = true;
+    n.info = info;
+  }
+  ++in->handles;
+  *attr = Attr(*in, n);
+  *out = std::move(h);
+  return 0;
+}
+
+// The kernel may hold the attributes (the size) of the version this inode
+// had before a change made outside that the follower has not seen yet: drop
+// them (not the pages: an open without keep_cache drops those), so that a
+// read past the old size asks for the new one. Safe inside a request: no
+// lock of the kernel's inode is taken for attributes alone.
+void Fs::RefreshKernelAttrs(fuse_ino_t ino, bool outside) {
+  if (outside && se_) fuse_lowlevel_notify_inval_inode(se_, ino, -1, 0);
 }
 
 void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -990,63 +1173,25 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fuse_reply_err(req, EISDIR);
     return;
   }
-  if (in->detached) {
-    // Replaced while open: the name now has another inode, which the
-    // kernel finds when it looks the name up again on ESTALE.
-    fuse_reply_err(req, ESTALE);
-    return;
-  }
   std::string path;
   {
     std::lock_guard<std::mutex> l(mu_);
     path = in->path;
   }
-  auto [bucket, key] = Split(path);
-  auto h = std::make_unique<Handle>();
-  h->in = in;
-  h->writable = (fi->flags & O_ACCMODE) != O_RDONLY;
-  {
-    std::lock_guard<std::mutex> l(in->mu);
-    if (h->writable) {
-      if (!in->editor) {
-        auto ed = engine_->BeginEdit(bucket, key, false);
-        if (!ed) {
-          fuse_reply_err(req, OpenErrno(ed.error()));
-          return;
-        }
-        in->editor = std::move(*ed);
-        in->editor_open = true;
-      }
-      if (fi->flags & O_TRUNC) {
-        Status s = in->editor->Truncate(0);
-        if (!s.ok()) {
-          fuse_reply_err(req, Errno(s));
-          return;
-        }
-        in->write_mtime_ns = NowNs();
-      }
-      ++in->writers;
-    } else {
-      // A read-only handle keeps the version committed when it opened (also
-      // while another handle's working copy, read first, still exists: its
-      // release may lag behind the close that committed it).
-      auto r = engine_->OpenRead(bucket, key);
-      if (!r) {
-        fuse_reply_err(req, OpenErrno(r.error()));
-        return;
-      }
-      h->reader = std::move(*r);
-      const std::string& v = h->reader->info().version_id + h->reader->info().etag;
-      fi->keep_cache = !in->editor && v == in->opened_version;
-      in->opened_version = v;
-      in->last = h->reader->info();
-      in->has_last = true;
-    }
+  std::unique_ptr<Handle> h;
+  bool keep_cache = false, outside = false;
+  struct stat st {};
+  if (int err = OpenHandle(in, path, fi->flags, nullptr, &h, &keep_cache, &st, &outside);
+      err != 0) {
+    fuse_reply_err(req, err);
+    return;
   }
+  RefreshKernelAttrs(ino, outside);
   {
     std::lock_guard<std::mutex> l(mu_);
     ++in->opens;
   }
+  fi->keep_cache = keep_cache;
   fi->fh = reinterpret_cast<uint64_t>(h.release());
   fuse_reply_open(req, fi);
 }
@@ -1065,6 +1210,7 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
     return;
   }
   std::shared_ptr<Inode> in;
+  std::unique_ptr<FileEditor> created;
   if (cur->exists) {
     if (cur->dir) {
       fuse_reply_err(req, EISDIR);
@@ -1076,84 +1222,75 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
     }
     in = Intern(path, false, true);
   } else {
-    auto [bucket, key] = Split(path);
-    auto ed = engine_->BeginEdit(bucket, key, true, NewAttrs(req, S_IFREG | (mode & 07777)));
-    if (!ed) {
-      fuse_reply_err(req, Errno(ed.error()));
+    auto made = CreateEmpty(req, path, S_IFREG | (mode & 07777), 0);
+    if (!made) {
+      fuse_reply_err(req, Errno(made.error()));
       return;
     }
-    // The new file is an empty object at once: other processes and S3 see it.
-    auto r = (*ed)->Commit(bucket, key);
-    if (!r) {
-      fuse_reply_err(req, Errno(r.error()));
-      return;
-    }
-    in = Intern(path, false, true);
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      own_seqs_.insert(r->seq);
-    }
-    in->unlinked = false;
-    std::lock_guard<std::mutex> g(in->mu);
-    in->last = *r;
-    in->has_last = true;
-    bool writable = (fi->flags & O_ACCMODE) != O_RDONLY;
-    if (!in->editor && writable) {
-      in->editor = std::move(*ed);
-      in->editor_open = true;
-    }
+    in = made->first;
+    created = std::move(made->second);
+    DirChanged(parent);
   }
   // Open it; the lookup counted above stands for the entry replied below.
-  auto h = std::make_unique<Handle>();
-  h->in = in;
-  h->writable = (fi->flags & O_ACCMODE) != O_RDONLY;
-  fuse_entry_param e{};
-  {
-    std::lock_guard<std::mutex> l(in->mu);
-    auto [bucket, key] = Split(path);
-    if (h->writable && !in->editor) {
-      auto ed = engine_->BeginEdit(bucket, key, false);
-      if (!ed) {
-        Forget(in->ino, 1);
-        fuse_reply_err(req, Errno(ed.error()));
-        return;
-      }
-      in->editor = std::move(*ed);
-      in->editor_open = true;
-    }
-    if (h->writable) {
-      if ((fi->flags & O_TRUNC) && in->editor->size() > 0) {
-        s = in->editor->Truncate(0);
-        in->write_mtime_ns = NowNs();
-      }
-      ++in->writers;
-    } else {
-      auto r = engine_->OpenRead(bucket, key);
-      if (r) h->reader = std::move(*r);
-    }
-    Node n;
-    n.exists = true;
-    if (in->editor) {
-      n.info = in->editor->base();
-      n.info.size = in->editor->size();
-      n.info.attrs = in->editor->attrs();
-    } else if (h->reader) {
-      n.info = h->reader->info();
-    } else {
-      n.info = cur->info;
-    }
-    e.attr = Attr(*in, n);
+  std::unique_ptr<Handle> h;
+  bool keep_cache = false, outside = false;
+  struct stat st {};
+  int err = OpenHandle(in, path, fi->flags, std::move(created), &h, &keep_cache, &st, &outside);
+  if (err == ESTALE) {
+    // Replaced outside while open here: the name gets a new inode.
+    Forget(in->ino, 1);
+    in = Intern(path, false, true);
+    err = OpenHandle(in, path, fi->flags, nullptr, &h, &keep_cache, &st, &outside);
+  }
+  if (err != 0) {
+    Forget(in->ino, 1);
+    fuse_reply_err(req, err);
+    return;
   }
   {
     std::lock_guard<std::mutex> l(mu_);
     ++in->opens;
   }
+  fuse_entry_param e{};
   e.ino = in->ino;
   e.generation = 1;
+  e.attr = st;
   e.attr_timeout = opt_.attr_timeout;
   e.entry_timeout = opt_.entry_timeout;
+  fi->keep_cache = keep_cache;
   fi->fh = reinterpret_cast<uint64_t>(h.release());
   fuse_reply_create(req, &e, fi);
+}
+
+Result<std::pair<std::shared_ptr<Inode>, std::unique_ptr<FileEditor>>> Fs::CreateEmpty(
+    fuse_req_t req, const std::string& path, mode_t mode, dev_t rdev) {
+  auto [bucket, key] = Split(path);
+  ObjectAttrs attrs = NewAttrs(req, mode);
+  if (rdev != 0) attrs.user_meta[kRdevMeta] = std::to_string(rdev);
+  auto ed = engine_->BeginEdit(bucket, key, true, attrs);
+  if (!ed) return Err(ed.error());
+  // The new file is an empty object at once: other processes and S3 see it.
+  auto r = (*ed)->Commit(bucket, key);
+  if (!r) return Err(r.error());
+  {
+    // An inode still open under this name (the key was deleted outside)
+    // keeps its bytes; the new file is a new inode.
+    std::lock_guard<std::mutex> l(mu_);
+    own_seqs_.insert(r->seq);
+    auto it = by_path_.find(path);
+    if (it != by_path_.end() && inodes_[it->second]->opens > 0) {
+      inodes_[it->second]->detached = true;
+      by_path_.erase(it);
+    }
+  }
+  auto in = Intern(path, false, true);
+  in->unlinked = false;
+  std::lock_guard<std::mutex> g(in->mu);
+  if (in->handles == 0) {
+    in->last = *r;
+    in->has_last = true;
+  }
+  return std::make_pair(in, std::move(*ed));
 }
 
 void Fs::Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
@@ -1164,24 +1301,16 @@ void Fs::Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info
   {
     std::unique_lock<std::mutex> l(h->in->mu);
     if (h->in->editor) {
+      // The inode's working copy: what every handle of it reads.
       n = h->in->editor->Read(static_cast<uint64_t>(off), buf.get(), size);
     } else {
+      // No copy: every open handle holds a reader of the same version.
       l.unlock();
       std::lock_guard<std::mutex> g(h->reader_mu);
       if (!h->reader) {
-        // Opened while another handle was writing: read what it committed.
-        std::string path;
-        {
-          std::lock_guard<std::mutex> m(mu_);
-          path = h->in->path;
-        }
-        auto [bucket, key] = Split(path);
-        auto r = engine_->OpenRead(bucket, key);
-        if (!r) {
-          fuse_reply_err(req, Errno(r.error()));
-          return;
-        }
-        h->reader = std::move(*r);
+        Log("read", h->in->path, Status::IOError("a handle without a reader"));
+        fuse_reply_err(req, EIO);
+        return;
       }
       n = h->reader->ReadAt(static_cast<uint64_t>(off), buf.get(), size);
     }
@@ -1233,15 +1362,19 @@ void Fs::Fsync(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 
 void Fs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   std::unique_ptr<Handle> h(reinterpret_cast<Handle*>(fi->fh));
-  if (h->writable) {
+  {
     std::lock_guard<std::mutex> l(h->in->mu);
-    Status s = CommitLocked(*h->in);
-    if (!s.ok()) Log("commit at release", h->in->path, s);
-    if (--h->in->writers == 0 && h->in->editor) {
+    if (h->writable) {
+      Status s = CommitLocked(*h->in);
+      if (!s.ok()) Log("commit at release", h->in->path, s);
+      --h->in->writers;
+    }
+    // The working copy is every handle's view until the last one goes.
+    if (--h->in->handles == 0 && h->in->editor) {
       h->in->last = h->in->editor->base();
       h->in->has_last = true;
+      h->in->opened_version.clear();
       h->in->editor.reset();
-      h->in->editor_open = false;
     }
   }
   {
@@ -1331,10 +1464,7 @@ void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fi
           st.st_ino = known != by_path_.end()
                           ? known->second
                           : (std::hash<std::string>{}(child) | (uint64_t{1} << 63));
-          st.st_mode = ent->dir ? S_IFDIR : S_IFREG;
-          if (!ent->dir && ent->info.attrs.posix.mode &&
-              (*ent->info.attrs.posix.mode & S_IFMT) == S_IFLNK)
-            st.st_mode = S_IFLNK;
+          st.st_mode = ent->dir ? S_IFDIR : FileType(ent->info.attrs.posix);
         }
         size_t need = fuse_add_direntry(req, out.data() + used, room, name.c_str(), &st,
                                         static_cast<off_t>(i + 1));
@@ -1364,10 +1494,7 @@ void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fi
           auto in = Intern(child, ent->dir, true);
           if (!ent->dir) {
             std::lock_guard<std::mutex> g(in->mu);
-            if (in->editor) {
-              n.info.size = in->editor->size();
-              n.info.attrs = in->editor->attrs();
-            }
+            if (in->editor) n.info = CopyInfo(*in, *in->editor);
           }
           e.ino = in->ino;
           e.generation = 1;
@@ -1522,6 +1649,7 @@ Status Fs::EditAttrs(Inode& in, const std::function<Status(ObjectAttrs*)>& fn) {
 
 namespace {
 int XattrErrno(const Status& s) {
+  if (s.detail() == "E2BIG") return E2BIG;
   if (s.detail() == "ENOTSUP") return ENOTSUP;
   if (s.detail() == "ENODATA") return ENODATA;
   if (s.detail() == "EPERM") return EPERM;
@@ -1556,6 +1684,13 @@ void Fs::SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* 
     bool has = a->user_meta.count(k) > 0;
     if ((flags & XATTR_CREATE) && has) return Status::AlreadyExists(k);
     if ((flags & XATTR_REPLACE) && !has) return Status::NotFound(k).WithDetail("ENODATA");
+    // Bounded by what S3 can carry (SEMANTICS.md): a value that can never
+    // fit is too big, one that does not fit beside the others finds no room.
+    if (k.size() + v.size() > kUserMetaBudget)
+      return Status::InvalidArgument("xattr too large").WithDetail("E2BIG");
+    size_t others = UserMetaBytes(a->user_meta) - (has ? k.size() + a->user_meta[k].size() : 0);
+    if (others + k.size() + v.size() > kUserMetaBudget)
+      return Status::NoSpace("no room for the xattr").WithDetail("ENOSPC");
     a->user_meta[k] = v;
     return Status::OK();
   });
@@ -1579,7 +1714,7 @@ void Fs::GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size)
     return;
   }
   auto it = x->find(std::string(n.substr(kUser.size())));
-  if (it == x->end()) {
+  if (it == x->end() || ReservedXattrName(it->first)) {
     fuse_reply_err(req, ENODATA);
     return;
   }
@@ -1606,7 +1741,8 @@ void Fs::ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
       return;
     }
     if (x)
-      for (auto& [k, v] : *x) names += std::string(kUser) + k + '\0';
+      for (auto& [k, v] : *x)
+        if (!ReservedXattrName(k)) names += std::string(kUser) + k + '\0';
   }
   if (size == 0) {
     fuse_reply_xattr(req, names.size());
@@ -1624,6 +1760,10 @@ void Fs::RemoveXattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
     return;
   }
   std::string k(n.substr(kUser.size()));
+  if (ReservedXattrName(k)) {
+    fuse_reply_err(req, EPERM);
+    return;
+  }
   auto in = Get(ino);
   if (!in) {
     fuse_reply_err(req, ENOENT);
@@ -1695,18 +1835,10 @@ void Fs::CopyFileRange(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, fuse_ino
       fuse_reply_err(req, EBADF);
       return;
     }
-    if (src->editor) {
-      s = run(src->editor.get(), dst->editor.get());
-    } else {
-      std::string path;
-      {
-        std::lock_guard<std::mutex> g(mu_);
-        path = src->path;
-      }
-      auto [bucket, key] = Split(path);
-      auto ed = engine_->BeginEdit(bucket, key, false);
-      s = ed ? run(ed->get(), dst->editor.get()) : ed.error();
-    }
+    // The source as its handles read it.
+    std::unique_ptr<FileEditor> temp;
+    auto from = EditorLocked(*src, false, &temp);
+    s = from ? run(*from, dst->editor.get()) : from.error();
     if (s.ok()) dst->write_mtime_ns = NowNs();
   }
   if (!s.ok()) {
@@ -1816,7 +1948,7 @@ void Fs::Invalidate(const std::vector<Change>& changes) {
         } else if (in->dir) {
           if (leaf) inodes.insert(in->ino);  // its marker's attributes
         } else if (leaf) {
-          if (in->opens > 0 && !in->editor_open.load()) maybe_detach.emplace_back(cur, in);
+          if (in->opens > 0) maybe_detach.emplace_back(cur, in);
           inodes.insert(in->ino);
         } else {
           inodes.insert(in->ino);  // a file that a new key turns into a directory
@@ -1829,23 +1961,22 @@ void Fs::Invalidate(const std::vector<Change>& changes) {
     uint64_t last = changes.back().seq;
     own_seqs_.erase(own_seqs_.begin(), own_seqs_.upper_bound(last));
   }
-  // A file open for reading whose key now holds other bytes keeps the
-  // version it opened, as a file replaced by rename does: the name gets a
-  // new inode. (A rename or delete, or this mount's own commit seen before
-  // it was remembered, leaves the content as the handles know it.)
+  // A file open (and not being written) whose key now holds other bytes
+  // keeps the bytes its handles read, as a file replaced by rename does: the
+  // name gets a new inode. (A rename or delete, or this mount's own commit
+  // seen before it was remembered, leaves the content as the handles know it.)
   for (auto& [path, in] : maybe_detach) {
     auto [bucket, key] = Split(path);
     auto now = engine_->Head(bucket, key);
     if (!now) continue;
+    std::lock_guard<std::mutex> g(in->mu);
+    if (in->handles == 0 || in->detached) continue;
     {
-      std::lock_guard<std::mutex> g(in->mu);
-      if (in->editor || !in->has_last || in->last.etag == now->etag) continue;
+      std::lock_guard<std::mutex> l(mu_);
+      auto me = by_path_.find(path);
+      if (me == by_path_.end() || me->second != in->ino) continue;
     }
-    std::lock_guard<std::mutex> l(mu_);
-    auto me = by_path_.find(path);
-    if (me == by_path_.end() || me->second != in->ino) continue;
-    in->detached = true;
-    by_path_.erase(me);
+    DetachIfReplaced(*in, *now);
   }
   if (!se_) return;
   for (const auto& [parent, name] : entries)

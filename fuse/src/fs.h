@@ -23,6 +23,9 @@
 
 namespace seglake::mount {
 
+// The user metadata key holding a device node's number (x-amz-meta-rdev).
+inline constexpr char kRdevMeta[] = "rdev";
+
 struct MountOptions {
   std::string data_dir;
   std::string mountpoint;
@@ -40,7 +43,14 @@ struct MountOptions {
 
 // One name the kernel knows. `path` is "" for the root, "B" for a bucket,
 // "B/a/b" below; it follows renames. Guarded by Fs::mu_ except `mu`, which
-// serializes the content of a file (its working copy).
+// serializes the content of a file.
+//
+// One view per inode: while any handle of a file is open, every handle
+// reads the same bytes. Without a working copy that is the version `last`
+// (each read-only handle holds a reader of exactly that version); once
+// anything in this mount changes the file (a writable open, truncate, an
+// xattr), the working copy `editor` is that view for every handle and stays
+// until the last handle is released.
 struct Inode {
   fuse_ino_t ino = 0;
   std::string path;
@@ -48,18 +58,22 @@ struct Inode {
   uint64_t nlookup = 0;
   int opens = 0;
   std::atomic<bool> unlinked{false};  // removed while known: writes are discarded
-  // Replaced over S3 while open for reading: the name now leads to a new
-  // inode; this one keeps its version for its open handles.
+  // Replaced over S3 while open (and not being written): the name now leads
+  // to a new inode; this one keeps its bytes for its open handles.
   std::atomic<bool> detached{false};
-  std::atomic<bool> editor_open{false};  // `editor` is set (readable without `mu`)
+  // A directory's last change through this mount (an entry made, removed or
+  // renamed; its attributes), shown over its marker's times while mounted.
+  std::atomic<int64_t> dir_mtime_ns{0};
+  std::atomic<int64_t> dir_ctime_ns{0};
 
   std::mutex mu;  // guards everything below
   std::unique_ptr<FileEditor> editor;
-  int writers = 0;
+  int handles = 0;             // open file handles
+  int writers = 0;             // of which writable
   int64_t write_mtime_ns = 0;  // last write, applied at commit
   std::string opened_version;  // version id seen at the last open, for keep_cache
-  ObjectInfo last;             // the version last opened or committed (for fstat
-  bool has_last = false;       // of an unlinked or detached open file)
+  ObjectInfo last;             // the version the handles read without an editor,
+  bool has_last = false;       // and the last one committed (fstat once unlinked)
 };
 
 class Fs {
@@ -81,7 +95,7 @@ class Fs {
   void SetAttr(fuse_req_t req, fuse_ino_t ino, const struct stat* attr, int to_set);
   void ReadLink(fuse_req_t req, fuse_ino_t ino);
   void MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
-  void MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
+  void MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
   void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
   void RmDir(fuse_req_t req, fuse_ino_t parent, const char* name);
   void Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name);
@@ -133,12 +147,40 @@ class Fs {
   // The path of a new name in `parent`: 0, or the errno (EEXIST if taken).
   int FreeName(fuse_ino_t parent, const char* name, std::string* path);
   struct stat Attr(const Inode& in, const Node& n) const;
-  struct stat DirAttr(fuse_ino_t ino, const ObjectInfo* marker) const;
+  struct stat DirAttr(const Inode& in, const ObjectInfo* marker) const;
+  // An entry of directory `dir` was made, removed or renamed (content), or
+  // its attributes changed: its mtime and ctime (or ctime only) move on.
+  void DirChanged(fuse_ino_t dir, bool content = true);
   void ReplyEntry(fuse_req_t req, const std::string& path, const Node& n);
   Status ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in);
 
   Status CommitLocked(Inode& in);
+  // With in.mu held: the inode's working copy; made if missing, and kept as
+  // the inode's view while handles are open (`opening`: one is about to be).
+  // Without open handles a temporary copy in *temp is returned. ESTALE
+  // (detail) when the key now holds other bytes than the open handles read:
+  // the inode is detached and the caller's path lookup is to be retried.
+  Result<FileEditor*> EditorLocked(Inode& in, bool opening, std::unique_ptr<FileEditor>* temp);
+  // Commits what fn changed unless a writable handle will (at its close).
+  Status FinishEdit(Inode& in, std::unique_ptr<FileEditor>* temp);
   Status WithEditor(Inode& in, const std::function<Status(FileEditor*)>& fn);
+  // With in.mu held: whether the key's current version `now` holds other
+  // bytes than the inode's open handles read; if so detaches the inode.
+  bool DetachIfReplaced(Inode& in, const ObjectInfo& now);
+  // Sets up a handle of `in` at `path` for `flags`: 0 or an errno (ESTALE
+  // after detaching a replaced inode). `created`: the working copy of a file
+  // just created (used when writable). Fills *attr with the file's attributes.
+  // *outside: the version opened is not the one the inode last had (see
+  // RefreshKernelAttrs).
+  int OpenHandle(const std::shared_ptr<Inode>& in, const std::string& path, int flags,
+                 std::unique_ptr<FileEditor> created, std::unique_ptr<Handle>* out,
+                 bool* keep_cache, struct stat* attr, bool* outside);
+  void RefreshKernelAttrs(fuse_ino_t ino, bool outside);
+  void Detach(Inode& in);
+  // Creates the empty object `path` (a new file or special file) and its
+  // inode, counting one lookup; returns them with the file's working copy.
+  Result<std::pair<std::shared_ptr<Inode>, std::unique_ptr<FileEditor>>> CreateEmpty(
+      fuse_req_t req, const std::string& path, mode_t mode, dev_t rdev);
   Status EnsureDirKept(const std::string& dir_path);
   Status CommitUnder(const std::string& path, bool subtree);
   Result<std::map<std::string, std::string>> Xattrs(Inode& in);

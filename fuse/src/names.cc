@@ -66,7 +66,13 @@ bool ValidXattrValue(std::string_view v) {
 }
 
 bool ReservedXattrName(std::string_view name) {
-  return name == "mode" || name == "uid" || name == "gid" || name == "mtime";
+  return name == "mode" || name == "uid" || name == "gid" || name == "mtime" || name == "rdev";
+}
+
+size_t UserMetaBytes(const std::map<std::string, std::string>& meta) {
+  size_t n = 0;
+  for (const auto& [k, v] : meta) n += k.size() + v.size();
+  return n;
 }
 
 }  // namespace seglake::mount

@@ -2,6 +2,7 @@
 // checks on names that come from the kernel. Pure functions.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -25,7 +26,15 @@ bool ValidBucketName(std::string_view name);
 // UTF-8 without control characters.
 bool ValidXattrName(std::string_view name);
 bool ValidXattrValue(std::string_view value);
-// mode, uid, gid and mtime are the POSIX attributes' names.
+// mode, uid, gid, mtime and rdev are the POSIX attributes' names.
 bool ReservedXattrName(std::string_view name);
+
+// S3 carries at most 2 KiB of user metadata (names without x-amz-meta- plus
+// values). The POSIX attributes take at most 65 of them (mode, uid and gid
+// up to 10 digits, mtime up to 20 characters); the user metadata (user.*
+// xattrs and rdev) has the rest.
+inline constexpr size_t kUserMetaBudget = 2048 - 65;
+// Bytes `meta` takes of kUserMetaBudget.
+size_t UserMetaBytes(const std::map<std::string, std::string>& meta);
 
 }  // namespace seglake::mount

@@ -25,8 +25,8 @@ void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse
   F(req)->SetAttr(req, ino, attr, to_set);
 }
 void ReadLink(fuse_req_t req, fuse_ino_t ino) { F(req)->ReadLink(req, ino); }
-void MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
-  F(req)->MkNod(req, parent, name, mode);
+void MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  F(req)->MkNod(req, parent, name, mode, rdev);
 }
 void MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   F(req)->MkDir(req, parent, name, mode);

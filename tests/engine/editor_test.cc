@@ -125,6 +125,27 @@ BOOST_AUTO_TEST_CASE(holes_seek_and_stay_sparse) {
   BOOST_TEST(MustRead("b", "s") == want);
 }
 
+BOOST_AUTO_TEST_CASE(allocated_counts_data_extents_only) {
+  BOOST_REQUIRE(e->CreateBucket("b", "").ok());
+  auto ed = MustEdit(e.get(), "b", "s", true);
+  BOOST_REQUIRE(ed->Truncate(1ull << 30).ok());
+  BOOST_REQUIRE(ed->Write(5 << 20, Pattern(4096, 3).data(), 4096).ok());
+  auto o = ed->Commit("b", "s");
+  BOOST_REQUIRE(o.has_value());
+  BOOST_TEST(o->size == (1ull << 30));
+  BOOST_TEST(o->allocated == 4096u);
+  auto h = e->Head("b", "s");
+  BOOST_REQUIRE(h.has_value());
+  BOOST_TEST(h->allocated == 4096u);
+  ListOptions lo;
+  auto l = e->List("b", lo);
+  BOOST_REQUIRE(l.has_value());
+  BOOST_REQUIRE_EQUAL(l->objects.size(), 1u);
+  BOOST_TEST(l->objects[0].allocated == 4096u);
+  MustPut("b", "full", Pattern(10000, 4));
+  BOOST_TEST(e->Head("b", "full")->allocated == 10000u);
+}
+
 BOOST_AUTO_TEST_CASE(unchanged_content_keeps_etag_and_attrs_commit_alone) {
   BOOST_REQUIRE(e->CreateBucket("b", "").ok());
   ObjectInfo first = MustPut("b", "k", "hello");

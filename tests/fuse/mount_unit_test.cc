@@ -53,7 +53,10 @@ BOOST_AUTO_TEST_CASE(xattrs) {
   BOOST_TEST(!ValidXattrValue("\xc3"));        // truncated sequence
   BOOST_TEST(!ValidXattrValue("\xc0\x80"));    // overlong
   BOOST_TEST(ReservedXattrName("mode"));
+  BOOST_TEST(ReservedXattrName("rdev"));
   BOOST_TEST(!ReservedXattrName("color"));
+  BOOST_TEST(UserMetaBytes({{"ab", "cde"}, {"f", ""}}) == 6u);
+  BOOST_TEST(kUserMetaBudget + 65 == 2048u);
 }
 
 namespace {

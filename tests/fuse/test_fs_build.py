@@ -112,5 +112,30 @@ class BuildTools(h.MountTestCase):
         self.assertIn("new.txt", p.stdout)
 
 
+    def test_git_untracked_cache(self):
+        """git's untracked cache trusts a directory's mtime: a file made in
+        a directory must change it, or git status misses the file."""
+        b = self.new_bucket()
+        d = os.path.join(b, "uc")
+        self.write_project(d)
+        os.mkdir(os.path.join(d, "sub"))
+        h.write_file(os.path.join(d, "sub", "tracked"), b"t\n")
+        self.sh("git", "init", "-q", "-b", "main", cwd=d)
+        self.sh("git", "config", "core.untrackedCache", "true", cwd=d)
+        self.sh("git", "add", ".", cwd=d)
+        self.sh("git", "commit", "-q", "-m", "first", cwd=d)
+        self.sh("git", "update-index", "--untracked-cache", cwd=d)
+        for i in range(3):
+            self.assertEqual(self.sh("git", "status", "--porcelain", cwd=d).stdout, "")
+            time.sleep(1.1)  # a change in a later second than the cached listing
+        h.write_file(os.path.join(d, "sub", "new.txt"), b"new\n")
+        h.write_file(os.path.join(d, "top.txt"), b"top\n")
+        self.assertEqual(self.sh("git", "status", "--porcelain", cwd=d).stdout,
+                         "?? sub/new.txt\n?? top.txt\n")
+        os.unlink(os.path.join(d, "sub", "new.txt"))
+        self.assertEqual(self.sh("git", "status", "--porcelain", cwd=d).stdout,
+                         "?? top.txt\n")
+
+
 if __name__ == "__main__":
     h.main()

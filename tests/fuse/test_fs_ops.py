@@ -6,10 +6,12 @@ import errno
 import fcntl
 import os
 import random
+import shutil
 import stat
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import traceback
 import time
@@ -371,6 +373,29 @@ class OpenCreate(MountOps):
         h.open_close(path, os.O_WRONLY | os.O_TRUNC)
         self.assertEqual(h.read_file(path), b"")
 
+    def test_o_trunc_read_only(self):
+        """O_TRUNC truncates whatever the access mode (as Linux does for a
+        file the caller may write), and every handle sees it."""
+        path = os.path.join(self.b, "ro-trunc")
+        h.write_file(path, os.urandom(100_000))
+        other = os.open(path, os.O_RDONLY)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_TRUNC)
+            try:
+                self.assertEqual(os.fstat(fd).st_size, 0)
+                self.assertEqual(os.read(fd, 100), b"")
+            finally:
+                os.close(fd)
+            os.posix_fadvise(other, 0, 0, os.POSIX_FADV_DONTNEED)
+            self.assertEqual(os.pread(other, 100, 0), b"")
+        finally:
+            os.close(other)
+        h.write_file(path, b"again")
+        h.open_close(path, os.O_RDONLY | os.O_TRUNC)
+        time.sleep(1.1)  # past the attribute timeout: the size comes from the data dir
+        self.assertEqual(os.stat(path).st_size, 0)
+        self.assertEqual(h.read_file(path), b"")
+
     def test_o_append(self):
         path = os.path.join(self.b, "log")
         h.write_file(path, b"one\n")
@@ -460,6 +485,54 @@ class OpenCreate(MountOps):
 
 
 class Directories(MountOps):
+    def test_directory_times_follow_changes(self):
+        """mtime and ctime of a directory move on with every entry made,
+        removed or renamed in it through the mount; chmod moves ctime."""
+        d = os.path.join(self.b, "times")
+        other = os.path.join(self.b, "other")
+        os.mkdir(d)
+        os.mkdir(other)
+        h.write_file(os.path.join(d, "keep"), b"k")
+
+        def times(path=d):
+            st = os.stat(path)
+            return st.st_mtime_ns, st.st_ctime_ns
+        last = times()
+        steps = [
+            ("create", lambda: h.touch(os.path.join(d, "f"))),
+            ("mkdir", lambda: os.mkdir(os.path.join(d, "sub"))),
+            ("symlink", lambda: os.symlink("f", os.path.join(d, "ln"))),
+            ("mknod", lambda: os.mknod(os.path.join(d, "node"))),
+            ("rename", lambda: os.rename(os.path.join(d, "f"), os.path.join(d, "g"))),
+            ("unlink", lambda: os.unlink(os.path.join(d, "g"))),
+            ("rmdir", lambda: os.rmdir(os.path.join(d, "sub"))),
+        ]
+        for what, fn in steps:
+            time.sleep(0.02)
+            fn()
+            now = times()
+            self.assertGreater(now[0], last[0], "mtime after " + what)
+            self.assertGreater(now[1], last[1], "ctime after " + what)
+            last = now
+        # A rename between directories changes both.
+        other_last = times(other)
+        time.sleep(0.02)
+        os.rename(os.path.join(d, "node"), os.path.join(other, "node"))
+        self.assertGreater(times()[0], last[0])
+        self.assertGreater(times(other)[0], other_last[0])
+        last = times()
+        # Overwriting a file's content is no change of the directory.
+        time.sleep(0.02)
+        h.write_file(os.path.join(d, "keep"), b"kept")
+        self.assertEqual(times(), last)
+        time.sleep(0.02)
+        os.chmod(d, 0o700)
+        now = times()
+        self.assertEqual(now[0], last[0], "chmod keeps mtime")
+        self.assertGreater(now[1], last[1], "chmod moves ctime")
+        os.utime(d, ns=(1_000_000_000 * 10**9, 1_000_000_000 * 10**9))
+        self.assertEqual(os.stat(d).st_mtime_ns, 1_000_000_000 * 10**9)
+
     def test_mkdir_rmdir(self):
         d = os.path.join(self.b, "a")
         os.mkdir(d)
@@ -770,6 +843,26 @@ class Xattrs(MountOps):
             self.assertErrno(errno.EPERM, os.setxattr, self.f, name, b"1")
         self.assertEqual(stat.S_IMODE(os.stat(self.f).st_mode), 0o644)
 
+    def test_xattr_bounded_by_s3_metadata(self):
+        """S3 carries 2 KiB of user metadata; the POSIX attributes keep 65
+        bytes of it, user.* xattrs (names without user., and values) the
+        other 1,983."""
+        self.assertErrno(errno.E2BIG, os.setxattr, self.f, "user.huge", b"v" * 65536)
+        self.assertErrno(errno.E2BIG, os.setxattr, self.f, "user.k", b"v" * 1983)
+        os.setxattr(self.f, "user.k", b"v" * 1982)  # 1 + 1982: exactly the budget
+        self.assertErrno(errno.ENOSPC, os.setxattr, self.f, "user.z", b"")
+        os.setxattr(self.f, "user.k", b"v" * 1000)  # a replacement counts once
+        os.setxattr(self.f, "user.second", b"w" * 976)  # 1 + 1000 + 6 + 976 = 1983
+        self.assertErrno(errno.ENOSPC, os.setxattr, self.f, "user.third", b"x")
+        self.assertEqual(sorted(x for x in os.listxattr(self.f) if x.startswith("user.")),
+                         ["user.k", "user.second"])
+        os.removexattr(self.f, "user.second")
+        os.setxattr(self.f, "user.third", b"x" * 900)
+        self.assertEqual(os.getxattr(self.f, "user.third"), b"x" * 900)
+        d = os.path.join(self.b, "xdir")
+        os.mkdir(d)
+        self.assertErrno(errno.E2BIG, os.setxattr, d, "user.huge", b"v" * 4096)
+
     def test_xattr_other_namespaces(self):
         for name in ("security.test", "trusted.test", "system.test"):
             self.assertErrno(errno.ENOTSUP, os.setxattr, self.f, name, b"v")
@@ -816,6 +909,24 @@ class DataOps(MountOps):
         expect = bytearray(data)
         expect[2 * MiB:2 * MiB + 1000] = data[:1000]
         self.assertEqual(h.read_file(src), bytes(expect))
+
+    def test_st_blocks_count_data_only(self):
+        """st_blocks comes from the data extents: a 1 GiB sparse file with
+        4 KiB of data takes 8 blocks, as on ext4."""
+        path = os.path.join(self.b, "sparse")
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            os.ftruncate(fd, 1 << 30)
+            os.pwrite(fd, os.urandom(4096), 5 * MiB)
+            self.assertLessEqual(os.fstat(fd).st_blocks, 16)
+        finally:
+            os.close(fd)
+        time.sleep(1.1)  # past the attribute timeout: from the data dir
+        st = os.stat(path)
+        self.assertEqual((st.st_size, st.st_blocks), (1 << 30, 8))
+        dense = os.path.join(self.b, "dense")
+        h.write_file(dense, os.urandom(MiB))
+        self.assertEqual(os.stat(dense).st_blocks, 2048)
 
     def test_posix_fallocate(self):
         path = os.path.join(self.b, "alloc")
@@ -956,6 +1067,100 @@ class Locks(MountOps):
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 50)
         finally:
             os.close(fd)
+
+
+class SpecialFiles(MountOps):
+    def test_mknod_regular(self):
+        path = os.path.join(self.b, "made")
+        os.mknod(path, stat.S_IFREG | 0o640)
+        st = os.stat(path)
+        self.assertTrue(stat.S_ISREG(st.st_mode))
+        self.assertEqual((stat.S_IMODE(st.st_mode), st.st_size), (0o640, 0))
+        self.assertErrno(errno.EEXIST, os.mknod, path, stat.S_IFREG | 0o644)
+        h.write_file(path, b"written after mknod", "r+b")
+        self.assertEqual(h.read_file(path), b"written after mknod")
+        os.mknod(os.path.join(self.b, "plain"))  # type 0 is a regular file
+        self.assertTrue(stat.S_ISREG(os.stat(os.path.join(self.b, "plain")).st_mode))
+
+    def test_fifo_socket_device_survive_remount(self):
+        import socket
+        fifo = os.path.join(self.b, "fifo")
+        os.mkfifo(fifo, 0o640)
+        sock_path = os.path.join(self.b, "sock")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.bind(sock_path)
+        finally:
+            s.close()
+        dev = os.path.join(self.b, "null")
+        os.mknod(dev, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+        blk = os.path.join(self.b, "blk")
+        os.mknod(blk, stat.S_IFBLK | 0o600, os.makedev(7, 42))
+
+        def check(root):
+            b = os.path.join(root, os.path.basename(self.b))
+            st = os.lstat(os.path.join(b, "fifo"))
+            self.assertTrue(stat.S_ISFIFO(st.st_mode))
+            self.assertEqual(stat.S_IMODE(st.st_mode), 0o640)
+            self.assertTrue(stat.S_ISSOCK(os.lstat(os.path.join(b, "sock")).st_mode))
+            st = os.lstat(os.path.join(b, "null"))
+            self.assertTrue(stat.S_ISCHR(st.st_mode))
+            self.assertEqual(st.st_rdev, os.makedev(1, 3))
+            st = os.lstat(os.path.join(b, "blk"))
+            self.assertTrue(stat.S_ISBLK(st.st_mode))
+            self.assertEqual(st.st_rdev, os.makedev(7, 42))
+            types = {e.name: e.type for e in h.raw_listdir(b)}
+            self.assertEqual((types[b"fifo"], types[b"sock"], types[b"null"], types[b"blk"]),
+                             (1, 12, 2, 6))  # DT_FIFO, DT_SOCK, DT_CHR, DT_BLK
+            self.assertNotIn("user.rdev", os.listxattr(os.path.join(b, "null")))
+        check(self.mnt)
+        # A FIFO works as one (the kernel's, local to this mount).
+        fd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+        try:
+            os.write(fd, b"through the pipe")
+            self.assertEqual(os.read(fd, 100), b"through the pipe")
+        finally:
+            os.close(fd)
+        self.assertErrno(errno.EPERM, os.setxattr, dev, "user.rdev", b"5")
+        # Another mount of the data dir reads them from the data dir.
+        other = h.Mount(data_dir=self.mount.data_dir)
+        other.start()
+        try:
+            check(other.mnt)
+        finally:
+            other.stop()
+            other.cleanup()
+        os.unlink(fifo)
+        os.rename(dev, os.path.join(self.b, "null2"))
+        self.assertTrue(stat.S_ISCHR(os.lstat(os.path.join(self.b, "null2")).st_mode))
+
+    def test_tar_xattrs(self):
+        if not shutil.which("tar"):
+            self.skipTest("tar is not installed")
+        src = tempfile.mkdtemp(prefix="seglake-tar-src-")
+        self.addCleanup(shutil.rmtree, src, True)
+        files = {"a.txt": b"alpha" * 100, "sub/b.bin": os.urandom(70000), "sub/empty": b""}
+        for rel, data in files.items():
+            os.makedirs(os.path.join(src, os.path.dirname(rel)), exist_ok=True)
+            h.write_file(os.path.join(src, rel), data)
+        xattrs_ok = True
+        try:
+            os.setxattr(os.path.join(src, "a.txt"), "user.color", b"blue")
+        except OSError:
+            xattrs_ok = False  # the temp dir's filesystem has no user xattrs
+        archive = os.path.join(src, "..", os.path.basename(src) + ".tar")
+        self.addCleanup(lambda: os.path.exists(archive) and os.unlink(archive))
+        subprocess.run(["tar", "--xattrs", "-cf", archive, "-C", src, "."], check=True,
+                       timeout=60)
+        dst = os.path.join(self.b, "x")
+        os.mkdir(dst)
+        p = subprocess.run(["tar", "--xattrs", "-xf", archive, "-C", dst],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for rel, data in files.items():
+            self.assertEqual(h.read_file(os.path.join(dst, rel)), data, rel)
+        if xattrs_ok:
+            self.assertEqual(os.getxattr(os.path.join(dst, "a.txt"), "user.color"), b"blue")
 
 
 class Links(MountOps):

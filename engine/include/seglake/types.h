@@ -69,7 +69,8 @@ struct ObjectInfo {
   std::string key;
   std::string version_id;  // "null" outside versioning
   uint64_t size = 0;
-  std::string etag;  // without quotes
+  uint64_t allocated = 0;  // bytes in data extents: size minus holes (st_blocks)
+  std::string etag;        // without quotes
   uint64_t last_modified_ns = 0;
   bool delete_marker = false;
   bool is_latest = false;

@@ -1,6 +1,8 @@
 #include "meta/rows.h"
 
+#include "manifest/manifest_format.h"
 #include "meta/codec.h"
+#include "util/coding.h"
 
 namespace seglake::meta {
 
@@ -31,8 +33,21 @@ static Result<std::optional<VersionRow>> One(Result<Stmt>& st) {
   return std::optional<VersionRow>(ReadRow(*st));
 }
 
+// The bytes of a manifest's data extents (holes excluded), read straight
+// from its encoding (manifest/FORMAT.md); 0 for one that does not parse.
+static uint64_t AllocatedBytes(std::string_view m) {
+  using namespace manifest;
+  if (m.size() < kFixedSize + kCrcSize || (m.size() - kFixedSize - kCrcSize) % kExtentSize != 0)
+    return 0;
+  uint64_t total = 0;
+  for (size_t at = kFixedSize; at + kExtentSize <= m.size() - kCrcSize; at += kExtentSize)
+    if (GetFixed64(m.data() + at) != 0) total += GetFixed64(m.data() + at + 16);  // 0: a hole
+  return total;
+}
+
 ObjectInfo ToObjectInfo(const VersionRow& r, bool full) {
   ObjectInfo o;
+  o.allocated = AllocatedBytes(r.manifest);
   o.bucket = r.bucket;
   o.key = r.key;
   o.version_id = r.version_id;
