@@ -65,7 +65,7 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using ErrorCode = beast::error_code;
 
-constexpr size_t kBodySlice = 64 << 10;     // request body bytes per read
+constexpr size_t kBodySlice = 256 << 10;    // request body bytes per read
 constexpr size_t kStreamSlice = 256 << 10;  // response body bytes per write
 constexpr size_t kIdleReadBytes = 2048;     // first read of a keep-alive request
 constexpr int kListenBacklog = 4096;
@@ -636,6 +636,7 @@ class Session final : public SessionBase {
     if (parser_->is_done()) return DoRead(false);
     if (drained_ > opt().max_drain_bytes) return Linger();
     if (slice_.empty()) slice_.resize(kBodySlice);
+    buffer_.reserve(std::min(buffer_.max_size(), buffer_.size() + kBodySlice));
     parser_->get().body().data = slice_.data();
     parser_->get().body().size = slice_.size();
     Lowest().expires_after(std::chrono::seconds(opt().read_timeout_s));
@@ -730,6 +731,10 @@ class Session final : public SessionBase {
       }
     }
     std::vector<char> buf(kBodySlice);
+    // Beast reads no more than the buffer's free capacity (at least 512
+    // bytes): give it room for a whole slice, or a body arrives 512 bytes
+    // per read.
+    buffer_.reserve(std::min(buffer_.max_size(), buffer_.size() + kBodySlice));
     const auto body_start = Clock::now();
     while (!parser_->is_done()) {
       auto [ec, n] = Await([&](Done done) {
