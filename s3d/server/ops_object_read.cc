@@ -3,9 +3,9 @@
 // of the object), partNumber, response-* overrides, x-amz-checksum-mode,
 // delete markers. Bodies stream from the engine's reader in bounded slices.
 #include <algorithm>
-#include <iostream>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "proto/dates.h"
@@ -16,6 +16,7 @@
 #include "server/object_headers.h"
 #include "server/ops.h"
 #include "server/ops_common.h"
+#include "server/request_log.h"
 
 namespace seglake::s3d {
 namespace {
@@ -41,8 +42,9 @@ class BodyStream {
     want = static_cast<size_t>(std::min<uint64_t>(want, kReadAlign - off % kReadAlign));
     auto got = reader_->ReadAt(off, buf, want);
     if (!got || *got == 0) {
-      std::cerr << "seglake-s3d: read of " << what_ << " at " << off << " failed: "
-                << (got ? std::string("unexpected end of data") : got.error().ToString()) << "\n";
+      Log(LogLevel::kError,
+          "read of " + what_ + " at " + std::to_string(off) +
+              " failed: " + (got ? std::string("unexpected end of data") : got.error().ToString()));
       return std::nullopt;
     }
     pos_ += *got;

@@ -1,0 +1,307 @@
+"""seglake-s3d as an operator runs it: the health endpoints (also under
+maintenance mode), leveled log lines as text or JSON with the cause of a 5xx
+once, SIGHUP, private file modes whatever the umask, and secrets kept out of
+ps and of later logs."""
+import http.client
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import time
+import unittest
+
+import s3d_harness as h
+
+
+def cli_binary():
+    path = os.path.join(os.environ.get("SEGLAKE_BIN_DIR", ""), "engine", "tools", "seglake")
+    return path if os.path.exists(path) else None
+
+
+def anonymous(server, method, target, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request(method, target, headers=headers or {})
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
+
+
+def wait_for(server, pred, timeout=5):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        lines = [l for l in server.log_lines() if pred(l)]
+        if lines:
+            return lines
+        time.sleep(0.05)
+    return []
+
+
+def maintenance(server, on):
+    p = subprocess.run([cli_binary(), "--data-dir", server.data_dir, "maintenance",
+                        "on" if on else "off"], capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise AssertionError(p.stderr)
+
+
+class Health(h.ServerTestCase):
+    def test_live_and_ready(self):
+        for path in ("/health/live", "/health/ready"):
+            status, headers, body = anonymous(self.server, "GET", path)
+            self.assertEqual((status, body), (200, b"ok\n"), path)
+            self.assertEqual(headers["cache-control"], "no-store")
+            status, headers, body = anonymous(self.server, "HEAD", path)
+            self.assertEqual((status, body), (200, b""), path)
+
+    def test_nothing_else_is_a_health_check(self):
+        # Anything but an anonymous GET/HEAD of exactly those paths is an
+        # ordinary S3 request: anonymous ones are refused.
+        for method, target in (("POST", "/health/live"), ("PUT", "/health/ready"),
+                               ("GET", "/health/live?x=1"), ("GET", "/health/live/"),
+                               ("GET", "/health"), ("GET", "/health/"),
+                               ("GET", "/health/other"), ("DELETE", "/health/ready")):
+            status, _, _ = anonymous(self.server, method, target)
+            self.assertEqual(status, 403, (method, target))
+        # A signed request for bucket "health" reaches S3, not the check.
+        status, _, body = self.server.request("GET", "/health/live")
+        self.assertEqual(status, 404, body)
+        self.assertIn(b"NoSuchBucket", body)
+        self.s3.create_bucket(Bucket="health")
+        self.s3.put_object(Bucket="health", Key="live", Body=b"an object")
+        self.assertEqual(self.s3.get_object(Bucket="health", Key="live")["Body"].read(),
+                         b"an object")
+        status, _, body = anonymous(self.server, "GET", "/health/live")
+        self.assertEqual((status, body), (200, b"ok\n"))
+        self.s3.delete_object(Bucket="health", Key="live")
+        self.s3.delete_bucket(Bucket="health")
+
+    def test_ready_follows_maintenance_mode(self):
+        if cli_binary() is None:
+            self.skipTest("seglake not built")
+        b = self.new_bucket("ready")
+        maintenance(self.server, True)
+        try:
+            status, headers, body = anonymous(self.server, "GET", "/health/ready")
+            self.assertEqual(status, 503, body)
+            self.assertIn(b"maintenance", body)
+            self.assertIn("retry-after", headers)
+            self.assertEqual(anonymous(self.server, "HEAD", "/health/ready")[0], 503)
+            self.assertEqual(anonymous(self.server, "GET", "/health/live")[0], 200)
+            # A write refused by maintenance mode is a 503 whose cause is
+            # logged once, with its request id.
+            status, headers, body = self.server.request("PUT", "/%s/k" % b, body=b"x")
+            self.assertEqual(status, 503, body)
+            rid = headers["x-amz-request-id"]
+            lines = wait_for(self.server, lambda l: rid in l and "failed" in l)
+            time.sleep(0.2)
+            causes = [l for l in self.server.log_lines() if rid in l and "failed" in l]
+            self.assertEqual(len(causes), 1, causes)
+            self.assertIn(" WARN ", causes[0])
+            self.assertIn("PutObject", causes[0])
+            self.assertIn("Maintenance", causes[0])
+        finally:
+            maintenance(self.server, False)
+        self.assertEqual(anonymous(self.server, "GET", "/health/ready")[0], 200)
+        self.s3.put_object(Bucket=b, Key="k", Body=b"x")
+
+
+class TextLog(h.ServerTestCase):
+    def test_every_line_has_a_level(self):
+        b = self.new_bucket("lvl")
+        self.s3.put_object(Bucket=b, Key="k", Body=b"1")
+        self.assertEqual(self.server.request("GET", "/%s/missing" % b)[0], 404)
+        time.sleep(0.2)
+        for line in self.server.log_lines():
+            fields = line.split(" ")
+            self.assertRegex(fields[0], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", line)
+            self.assertIn(fields[1], ("INFO", "WARN", "ERROR"), line)
+
+    def test_sighup_does_not_stop_the_daemon(self):
+        b = self.new_bucket("hup")
+        self.server.proc.send_signal(signal.SIGHUP)
+        lines = wait_for(self.server, lambda l: "SIGHUP" in l)
+        self.assertEqual(len(lines), 1, self.server.log_lines()[-5:])
+        self.assertIn(" INFO ", lines[0])
+        self.assertIn("TLS", lines[0])
+        self.server.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        while time.time() < deadline and len(
+                [l for l in self.server.log_lines() if "SIGHUP" in l]) < 2:
+            time.sleep(0.05)
+        self.assertEqual(len([l for l in self.server.log_lines() if "SIGHUP" in l]), 2)
+        self.assertIsNone(self.server.proc.poll())
+        self.s3.put_object(Bucket=b, Key="k", Body=b"after hup")
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="k")["Body"].read(), b"after hup")
+
+    def test_secret_on_the_command_line_is_warned_about(self):
+        # The harness passes --secret-key on the command line.
+        warned = [l for l in self.server.log_lines() if "--secret-key" in l]
+        self.assertEqual(len(warned), 1, self.server.log_lines()[:5])
+        self.assertIn(" WARN ", warned[0])
+        self.assertNotIn(h.SECRET_KEY, "\n".join(self.server.log_lines()))
+
+
+class JsonLog(h.ServerTestCase):
+    extra_args = ("--log-format", "json")
+
+    def test_every_line_is_json(self):
+        b = self.new_bucket("json")
+        self.s3.put_object(Bucket=b, Key="k", Body=b"12345")
+        r = self.s3.get_object(Bucket=b, Key="k")
+        rid = r["ResponseMetadata"]["RequestId"]
+        r["Body"].read()
+        # Bytes past ASCII, quotes and backslashes in the target stay JSON.
+        sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=30)
+        sock.sendall(("GET /%s/\"q\\" % b).encode() + b"\xc3\xa9\xff HTTP/1.1\r\n"
+                     b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        got = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        sock.close()
+        self.assertTrue(got.startswith(b"HTTP/1.1 403"), got[:100])
+        time.sleep(0.3)
+        records = []
+        for line in self.server.log_lines():
+            rec = json.loads(line)
+            self.assertIn(rec["level"], ("INFO", "WARN", "ERROR"), line)
+            self.assertIn("time", rec)
+            records.append(rec)
+        got = [r for r in records if r.get("request_id") == rid]
+        self.assertEqual(len(got), 1, got)
+        self.assertEqual((got[0]["method"], got[0]["target"], got[0]["status"], got[0]["bytes"]),
+                         ("GET", "/%s/k" % b, 200, 5))
+        self.assertIsInstance(got[0]["duration_ms"], float)
+        self.assertTrue(any(r.get("target", "").startswith("/%s/\"q\\" % b) for r in records))
+        self.assertTrue(any("listening on" in r.get("msg", "") for r in records))
+
+
+class Files(unittest.TestCase):
+    def check_private(self, data_dir):
+        self.assertEqual(stat.S_IMODE(os.stat(data_dir).st_mode), 0o700)
+        seen = 0
+        for root, dirs, files in os.walk(data_dir):
+            for d in dirs:
+                p = os.path.join(root, d)
+                self.assertEqual(stat.S_IMODE(os.stat(p).st_mode), 0o700, p)
+            for f in files:
+                p = os.path.join(root, f)
+                self.assertEqual(stat.S_IMODE(os.stat(p).st_mode), 0o600, p)
+                seen += 1
+        return seen
+
+    def run_with_umask(self, mask):
+        old = os.umask(mask)
+        try:
+            server = h.Server(credentials=False).start()
+        finally:
+            os.umask(old)
+        try:
+            with open(os.path.join(server.data_dir, "credentials")) as f:
+                text = f.read()
+            ak = text.split("access_key = ")[1].split()[0]
+            sk = text.split("secret_key = ")[1].split()[0]
+            s3 = server.client(access_key=ak, secret_key=sk)
+            s3.create_bucket(Bucket="modes")
+            s3.put_object(Bucket="modes", Key="k", Body=b"x" * 100000)
+            names = set()
+            for _, _, files in os.walk(server.data_dir):
+                names.update(files)
+            self.assertIn("meta.db", names)
+            self.assertIn("meta.db-wal", names)
+            self.assertIn("meta.db-shm", names)
+            self.assertIn("credentials", names)
+            self.assertTrue(any(n.endswith(".lock") for n in names), names)
+            self.check_private(server.data_dir)
+            self.assertEqual(server.stop(), 0)
+            self.assertGreaterEqual(self.check_private(server.data_dir), 3)
+            # No warning: the dir is private.
+            self.assertFalse([l for l in server.log_lines() if "accessible" in l])
+        finally:
+            server.stop()
+            server.cleanup()
+
+    def test_private_with_umask_0022(self):
+        self.run_with_umask(0o022)
+
+    def test_private_with_umask_0000(self):
+        self.run_with_umask(0o000)
+
+    def test_shared_data_dir_is_warned_about(self):
+        server = h.Server()
+        os.makedirs(server.data_dir)
+        os.chmod(server.data_dir, 0o755)
+        try:
+            server.start()
+            lines = [l for l in server.log_lines() if "accessible to other users" in l]
+            self.assertEqual(len(lines), 1, server.log_lines())
+            self.assertIn(" WARN ", lines[0])
+            self.assertIn("0755", lines[0])
+            self.assertEqual(server.stop(), 0)
+        finally:
+            server.stop()
+            server.cleanup()
+
+
+class Secrets(unittest.TestCase):
+    def test_secret_key_file(self):
+        server = h.Server(credentials=False)
+        path = os.path.join(server.tmp, "secret")
+        with open(path, "w") as f:
+            f.write(h.SECRET_KEY + "\n")
+        os.chmod(path, 0o600)
+        server.extra_args = ["--access-key", h.ACCESS_KEY, "--secret-key-file", path]
+        try:
+            server.start()
+            s3 = server.client()
+            s3.create_bucket(Bucket="from-file")
+            self.assertEqual([b["Name"] for b in s3.list_buckets()["Buckets"]], ["from-file"])
+            self.assertEqual(server.stop(), 0)
+            log = "\n".join(server.log_lines())
+            self.assertNotIn(h.SECRET_KEY, log)
+            self.assertNotIn("--secret-key on the command line", log)
+            self.assertNotIn("WARN", log)
+        finally:
+            server.stop()
+            server.cleanup()
+
+    def test_secret_key_file_errors(self):
+        p = subprocess.run([h.binary(), "--access-key", "a", "--secret-key", "b",
+                            "--secret-key-file", "/nonexistent"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--secret-key-file", p.stderr)
+        server = h.Server(credentials=False, extra_args=[
+            "--access-key", "a", "--secret-key-file", "/nonexistent/secret"])
+        try:
+            with self.assertRaises(RuntimeError) as cm:
+                server.start()
+            self.assertIn("/nonexistent/secret", str(cm.exception))
+        finally:
+            server.cleanup()
+
+    def test_generated_secret_is_printed_once(self):
+        server = h.Server(credentials=False)
+        try:
+            server.start()
+            with open(os.path.join(server.data_dir, "credentials")) as f:
+                text = f.read()
+            sk = text.split("secret_key = ")[1].split()[0]
+            self.assertIn(sk, "\n".join(server.log_lines()))
+            self.assertEqual(server.stop(), 0)
+            server.log = []
+            server.start()
+            self.assertEqual(server.stop(), 0)
+            log = "\n".join(server.log_lines())
+            self.assertNotIn(sk, log)
+            self.assertIn(os.path.join(server.data_dir, "credentials"), log)
+        finally:
+            server.stop()
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    h.main()
