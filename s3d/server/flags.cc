@@ -19,6 +19,7 @@ constexpr std::array kFlags = {
     Flag{"secret-key", "SEGLAKE_SECRET_KEY", true},
     Flag{"secret-key-file", "SEGLAKE_SECRET_KEY_FILE", true},
     Flag{"log-format", "SEGLAKE_LOG_FORMAT", true},
+    Flag{"metrics-listen", "SEGLAKE_METRICS_LISTEN", true},
     Flag{"domain", "SEGLAKE_DOMAIN", true},
     Flag{"tls-cert", "SEGLAKE_TLS_CERT", true},
     Flag{"tls-key", "SEGLAKE_TLS_KEY", true},
@@ -130,6 +131,11 @@ FlagAction ParseFlags(const std::vector<std::string>& args, const EnvLookup& env
   if (cfg->access_key.empty() == has_secret) {
     *error = cfg->access_key.empty() ? "flag --secret-key given without --access-key"
                                      : "flag --access-key given without --secret-key";
+    return FlagAction::kUsageError;
+  }
+  if (auto v = get("metrics-listen");
+      v && !ParseListen(*v, &cfg->metrics_host, &cfg->metrics_port)) {
+    *error = "flag --metrics-listen: '" + *v + "' is not HOST:PORT";
     return FlagAction::kUsageError;
   }
   if (auto v = get("log-format")) {
@@ -255,6 +261,10 @@ Serves a seglake data dir over the S3 API.
   --log-format F        log lines as text (default) or json, one object a
                         line; each has a level: INFO, WARN or ERROR
                                                           SEGLAKE_LOG_FORMAT
+  --metrics-listen HOST:PORT
+                        serve Prometheus metrics at /metrics on this
+                        address, without authentication (default: off)
+                                                      SEGLAKE_METRICS_LISTEN
   --help                print this help
   --version             print the version
 )";

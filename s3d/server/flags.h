@@ -24,6 +24,8 @@ struct Config {
   // --secret-key was given on the command line, where `ps` shows it.
   bool secret_key_in_args = false;
   std::string log_format = "text";  // "text" or "json"
+  std::string metrics_host;         // --metrics-listen; empty: no metrics
+  int metrics_port = 0;
   std::string domain;
   std::string tls_cert;
   std::string tls_key;

@@ -17,6 +17,7 @@
 #include "seglake/engine.h"
 #include "server/flags.h"
 #include "server/http_server.h"
+#include "server/metrics.h"
 #include "server/request_log.h"
 #include "server/service.h"
 
@@ -149,9 +150,14 @@ int Main(int argc, char** argv) {
   sc.domain = cfg.domain;
   sc.cors_origins = cfg.cors_origins;
   sc.owner_id = s3::Sha256Hex("seglake-owner:" + cfg.access_key);
-  Service service(engine->get(), sc);
+  const bool metrics_on = !cfg.metrics_host.empty();
+  Metrics metrics;
+  Service service(engine->get(), sc, metrics_on ? &metrics : nullptr);
 
-  HttpLogger logger = [](const HttpLogEntry& e) { LogRequest(e); };
+  HttpLogger logger = [&metrics, metrics_on](const HttpLogEntry& e) {
+    LogRequest(e);
+    if (metrics_on) metrics.Finish(e);
+  };
   HttpServerOptions ho;
   ho.host = cfg.listen_host;
   ho.port = cfg.listen_port;
@@ -171,6 +177,49 @@ int Main(int argc, char** argv) {
   if (!server) {
     Log(LogLevel::kError, server.error().ToString());
     return 1;
+  }
+  // Metrics on their own small listener, without authentication: only
+  // GET /metrics.
+  std::unique_ptr<HttpServer> metrics_server;
+  std::thread metrics_thread;
+  if (metrics_on) {
+    HttpServerOptions mo;
+    mo.host = cfg.metrics_host;
+    mo.port = cfg.metrics_port;
+    mo.threads = 2;
+    mo.io_threads = 1;
+    mo.max_connections = 64;
+    mo.max_connections_per_ip = 16;
+    mo.max_body_bytes = 0;
+    mo.keep_alive_timeout_s = 2;
+    Engine* eng = engine->get();
+    auto ms = HttpServer::Create(
+        mo,
+        [&metrics, eng](HttpRequest& req, HttpResponse& res) {
+          res.SetHeader("Cache-Control", "no-store");
+          if (req.raw_path != "/metrics" || (req.method != "GET" && req.method != "HEAD")) {
+            res.status = 404;
+            res.SetHeader("Content-Type", "text/plain; charset=utf-8");
+            res.body = "only GET /metrics is served here\n";
+            return;
+          }
+          auto maint = eng->Maintenance();
+          res.SetHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+          res.body = metrics.Render({{"seglake_engine_writable", eng->Writable().ok() ? 1 : 0},
+                                     {"seglake_engine_maintenance", maint && *maint ? 1 : 0}});
+        },
+        nullptr);
+    if (!ms) {
+      Log(LogLevel::kError, "--metrics-listen: " + ms.error().ToString());
+      return 1;
+    }
+    metrics_server = std::move(*ms);
+    metrics_thread = std::thread([&metrics_server] { metrics_server->Run(); });
+    const std::string mhost = cfg.metrics_host.find(':') != std::string::npos
+                                  ? "[" + cfg.metrics_host + "]"
+                                  : cfg.metrics_host;
+    Log(LogLevel::kInfo,
+        "metrics at http://" + mhost + ":" + std::to_string(metrics_server->port()) + "/metrics");
   }
   if (!generated_note.empty()) Log(LogLevel::kInfo, generated_note);
   const std::string host = cfg.listen_host.find(':') != std::string::npos
@@ -204,6 +253,10 @@ int Main(int argc, char** argv) {
     }
   }
   (*server)->Stop();
+  if (metrics_server) {
+    metrics_server->Stop();
+    metrics_thread.join();
+  }
   if (served_future.wait_for(kShutdownGrace) != std::future_status::ready) {
     // Uncommitted writes are simply abandoned, as after a crash.
     Log(LogLevel::kWarn, "requests still running after " + std::to_string(kShutdownGrace.count()) +

@@ -38,8 +38,11 @@ void DropUnsafeHeaders(Context& c) {
 
 }  // namespace
 
-Service::Service(Engine* engine, ServiceConfig config)
-    : engine_(engine), cfg_(std::move(config)), id_seed_(std::random_device{}()) {
+Service::Service(Engine* engine, ServiceConfig config, Metrics* metrics)
+    : engine_(engine),
+      cfg_(std::move(config)),
+      metrics_(metrics),
+      id_seed_(std::random_device{}()) {
   id_seed_ = (id_seed_ << 32) ^ std::random_device{}();
 }
 
@@ -114,7 +117,23 @@ void Service::Handle(HttpRequest& req, HttpResponse& res) {
       "Date",
       s3::FormatHttpDate(
           std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()));
-  if (HealthCheck(req, res)) return;
+  if (metrics_ != nullptr) {
+    metrics_->NoteOperation(c.request_id, "None");
+    if (req.read_body) {
+      // Counts the request body bytes the handler reads.
+      req.read_body = [this, read = std::move(req.read_body),
+                       id = c.request_id](const BodySink& sink) {
+        return read([&](std::string_view data) {
+          metrics_->AddBytesIn(id, data.size());
+          return sink(data);
+        });
+      };
+    }
+  }
+  if (HealthCheck(req, res)) {
+    if (metrics_ != nullptr) metrics_->NoteOperation(c.request_id, "HealthCheck");
+    return;
+  }
   OpResult r;
   try {
     r = Run(c);
@@ -136,6 +155,7 @@ void Service::Handle(HttpRequest& req, HttpResponse& res) {
     }
     WriteError(c, e);
   }
+  if (metrics_ != nullptr) metrics_->NoteOperation(c.request_id, OpName(c.route.op));
   AddCorsHeaders(c);
   DropUnsafeHeaders(c);
 }

@@ -21,13 +21,14 @@
 #include "seglake/engine.h"
 #include "server/context.h"
 #include "server/http.h"
+#include "server/metrics.h"
 
 namespace seglake::s3d {
 
 class Service {
  public:
-  // `engine` must outlive the service.
-  Service(Engine* engine, ServiceConfig config);
+  // `engine` (and `metrics`, if any) must outlive the service.
+  Service(Engine* engine, ServiceConfig config, Metrics* metrics = nullptr);
   void Handle(HttpRequest& req, HttpResponse& res);
 
  private:
@@ -39,6 +40,7 @@ class Service {
 
   Engine* engine_;
   ServiceConfig cfg_;
+  Metrics* metrics_;
   uint64_t id_seed_;
   std::atomic<uint64_t> id_counter_{0};
 };

@@ -14,6 +14,7 @@
 #include "proto/encoding.h"
 #include "server/conditions.h"
 #include "server/flags.h"
+#include "server/metrics.h"
 #include "server/object_headers.h"
 #include "server/payload.h"
 #include "server/request_log.h"
@@ -158,6 +159,39 @@ BOOST_AUTO_TEST_CASE(flags) {
   BOOST_TEST(!ParseListen("host", &host, &port));
 }
 
+BOOST_AUTO_TEST_CASE(metrics_follow_responses) {
+  Metrics m;
+  m.NoteOperation("R1", "None");
+  m.AddBytesIn("R1", 10);
+  m.AddBytesIn("R1", 5);
+  m.NoteOperation("R1", "PutObject");
+  HttpLogEntry e;
+  e.request_id = "R1";
+  e.status = 200;
+  e.bytes = 7;
+  e.duration = std::chrono::microseconds(3000);
+  m.Finish(e);
+  e.request_id = "-";  // answered by the transport alone
+  e.status = 400;
+  m.Finish(e);
+  m.NoteOperation("R2", "GetObject");  // no response yet
+  const std::string text = m.Render({{"g", 1}});
+  auto has = [&](const std::string& line) { return text.find(line + "\n") != std::string::npos; };
+  BOOST_TEST(has("seglake_s3_requests_total{operation=\"PutObject\",status=\"200\"} 1"));
+  BOOST_TEST(has("seglake_s3_requests_total{operation=\"None\",status=\"400\"} 1"));
+  BOOST_TEST(
+      has("seglake_s3_request_duration_seconds_bucket{operation=\"PutObject\",le=\"0.0025\"} 0"));
+  BOOST_TEST(
+      has("seglake_s3_request_duration_seconds_bucket{operation=\"PutObject\",le=\"0.005\"} 1"));
+  BOOST_TEST(
+      has("seglake_s3_request_duration_seconds_bucket{operation=\"PutObject\",le=\"+Inf\"} 1"));
+  BOOST_TEST(has("seglake_s3_request_duration_seconds_count{operation=\"PutObject\"} 1"));
+  BOOST_TEST(has("seglake_s3_request_body_bytes_total{operation=\"PutObject\"} 15"));
+  BOOST_TEST(has("seglake_s3_response_body_bytes_total{operation=\"PutObject\"} 7"));
+  BOOST_TEST(has("seglake_s3_requests_in_progress 1"));
+  BOOST_TEST(has("# TYPE g gauge\ng 1"));
+}
+
 BOOST_AUTO_TEST_CASE(flags_secret_and_log_format) {
   std::map<std::string, std::string> env = {{"SEGLAKE_SECRET_KEY_FILE", "/run/secret"},
                                             {"SEGLAKE_LOG_FORMAT", "json"}};
@@ -188,6 +222,13 @@ BOOST_AUTO_TEST_CASE(flags_secret_and_log_format) {
   Config e;
   BOOST_TEST((ParseFlags({"--log-format", "xml"}, nullptr, &e, &err) == FlagAction::kUsageError));
   BOOST_TEST(err.find("--log-format") != std::string::npos);
+  Config f;
+  BOOST_TEST((ParseFlags({"--metrics-listen", ":9100"}, nullptr, &f, &err) == FlagAction::kRun));
+  BOOST_TEST(f.metrics_host == "0.0.0.0");
+  BOOST_TEST(f.metrics_port == 9100);
+  BOOST_TEST(a.metrics_host.empty());
+  BOOST_TEST((ParseFlags({"--metrics-listen", "x"}, nullptr, &f, &err) == FlagAction::kUsageError));
+  BOOST_TEST(err.find("--metrics-listen") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(log_redaction) {

@@ -1,14 +1,16 @@
 """seglake-s3d as an operator runs it: the health endpoints (also under
 maintenance mode), leveled log lines as text or JSON with the cause of a 5xx
-once, SIGHUP, private file modes whatever the umask, and secrets kept out of
-ps and of later logs."""
+once, SIGHUP, private file modes whatever the umask, secrets kept out of ps
+and of later logs, and Prometheus metrics scraped during a load."""
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import stat
 import subprocess
+import threading
 import time
 import unittest
 
@@ -178,6 +180,125 @@ class JsonLog(h.ServerTestCase):
         self.assertIsInstance(got[0]["duration_ms"], float)
         self.assertTrue(any(r.get("target", "").startswith("/%s/\"q\\" % b) for r in records))
         self.assertTrue(any("listening on" in r.get("msg", "") for r in records))
+
+
+def parse_metrics(text):
+    """{(name, frozenset(labels)): value}, with prometheus_client's parser
+    when it is installed, else a strict parser of the text format 0.0.4."""
+    out = {}
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:
+        text_string_to_metric_families = None
+    if text_string_to_metric_families is not None:
+        for family in text_string_to_metric_families(text):
+            for s in family.samples:
+                out[(s.name, frozenset(s.labels.items()))] = s.value
+        return out
+    sample = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+    label = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\.)*)"(?:,|$)')
+    types = {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            assert kind in ("counter", "gauge", "histogram"), line
+            assert name not in types, "TYPE repeated: " + line
+            types[name] = kind
+            continue
+        if line.startswith("# HELP ") or not line:
+            continue
+        m = sample.match(line)
+        assert m, "not a sample: %r" % line
+        labels = {}
+        if m.group(2):
+            rest = m.group(2)
+            while rest:
+                lm = label.match(rest)
+                assert lm, "bad labels: %r" % line
+                labels[lm.group(1)] = lm.group(2)
+                rest = rest[lm.end():]
+        base = re.sub(r"_(bucket|sum|count)$", "", m.group(1))
+        assert m.group(1) in types or base in types, "no TYPE for " + line
+        out[(m.group(1), frozenset(labels.items()))] = float(m.group(3))
+    return out
+
+
+class Metrics(h.ServerTestCase):
+    extra_args = ("--metrics-listen", "127.0.0.1:0")
+
+    def scrape(self):
+        port = None
+        for line in self.server.log_lines():
+            m = re.search(r"metrics at http://127.0.0.1:(\d+)/metrics", line)
+            if m:
+                port = int(m.group(1))
+        self.assertIsNotNone(port, self.server.log_lines()[:5])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/metrics")
+        resp = conn.getresponse()
+        body = resp.read().decode()
+        self.assertEqual(resp.status, 200, body)
+        self.assertTrue(resp.getheader("Content-Type").startswith("text/plain; version=0.0.4"))
+        conn.request("GET", "/other")
+        resp = conn.getresponse()
+        resp.read()
+        self.assertEqual(resp.status, 404)
+        conn.close()
+        return parse_metrics(body)
+
+    def test_scraped_during_a_load(self):
+        b = self.new_bucket("metrics")
+        before = self.scrape()
+        stop = threading.Event()
+        sizes = []
+
+        def load():
+            n = 0
+            while not stop.is_set():
+                body = b"m" * (1000 + n)
+                self.s3.put_object(Bucket=b, Key="k%d" % n, Body=body)
+                self.s3.get_object(Bucket=b, Key="k%d" % n)["Body"].read()
+                sizes.append(len(body))
+                n += 1
+
+        t = threading.Thread(target=load)
+        t.start()
+        scrapes = []
+        try:
+            for _ in range(5):
+                time.sleep(0.2)
+                scrapes.append(self.scrape())
+        finally:
+            stop.set()
+            t.join()
+        self.assertEqual(anonymous(self.server, "GET", "/health/live")[0], 200)
+        time.sleep(0.2)
+        scrapes.append(self.scrape())
+        # Counters never go back.
+        for earlier, later in zip([before] + scrapes, scrapes):
+            for key, value in earlier.items():
+                if key[0].endswith(("_total", "_bucket", "_count", "_sum")):
+                    self.assertGreaterEqual(later.get(key, 0), value, key)
+        last = scrapes[-1]
+        puts = last[("seglake_s3_requests_total",
+                     frozenset({"operation": "PutObject", "status": "200"}.items()))]
+        gets = last[("seglake_s3_requests_total",
+                     frozenset({"operation": "GetObject", "status": "200"}.items()))]
+        self.assertGreaterEqual(puts, len(sizes))
+        self.assertGreaterEqual(gets, len(sizes))
+        self.assertGreater(len(sizes), 0)
+        put = frozenset({"operation": "PutObject"}.items())
+        self.assertGreaterEqual(last[("seglake_s3_request_body_bytes_total", put)], sum(sizes))
+        get = frozenset({"operation": "GetObject"}.items())
+        self.assertGreaterEqual(last[("seglake_s3_response_body_bytes_total", get)], sum(sizes))
+        self.assertEqual(last[("seglake_s3_request_duration_seconds_count", put)], puts)
+        inf = frozenset({"operation": "PutObject", "le": "+Inf"}.items())
+        self.assertEqual(last[("seglake_s3_request_duration_seconds_bucket", inf)], puts)
+        self.assertEqual(last[("seglake_s3_requests_total",
+                               frozenset({"operation": "HealthCheck", "status": "200"}.items()))],
+                         1)
+        self.assertEqual(last[("seglake_engine_writable", frozenset())], 1)
+        self.assertEqual(last[("seglake_engine_maintenance", frozenset())], 0)
 
 
 class Files(unittest.TestCase):
