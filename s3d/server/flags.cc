@@ -212,7 +212,9 @@ FlagAction ParseFlags(const std::vector<std::string>& args, const EnvLookup& env
 std::string UsageText() {
   return R"(Usage: seglake-s3d [FLAGS]
 
-Serves a seglake data dir over the S3 API.
+Serves a seglake data dir over the S3 API. Anonymous GET /health/live and
+/health/ready are health checks (ready: 503 in maintenance mode or when
+writes are disabled). SIGINT and SIGTERM stop it; SIGHUP is only logged.
 
   --listen HOST:PORT    address to listen on (default 127.0.0.1:9000; port 0
                         picks a free port)                   SEGLAKE_LISTEN
