@@ -29,8 +29,12 @@ constexpr uint64_t kReadAlign = 1 << 20;
 class BodyStream {
  public:
   BodyStream(std::shared_ptr<ObjectReader> reader, uint64_t first, uint64_t length,
-             std::string what)
-      : reader_(std::move(reader)), first_(first), length_(length), what_(std::move(what)) {}
+             std::string what, std::string request_id)
+      : reader_(std::move(reader)),
+        first_(first),
+        length_(length),
+        what_(std::move(what)),
+        request_id_(std::move(request_id)) {}
 
   uint64_t size() const { return length_; }
 
@@ -42,9 +46,14 @@ class BodyStream {
     want = static_cast<size_t>(std::min<uint64_t>(want, kReadAlign - off % kReadAlign));
     auto got = reader_->ReadAt(off, buf, want);
     if (!got || *got == 0) {
+      // The transport answers 500 if no byte was sent yet (without this
+      // request's headers), else cuts the connection: this line is the
+      // only place that names the request and the cause together.
       Log(LogLevel::kError,
-          "read of " + what_ + " at " + std::to_string(off) +
-              " failed: " + (got ? std::string("unexpected end of data") : got.error().ToString()));
+          "request " + request_id_ + " GetObject failed: read of " + what_ + " at " +
+              std::to_string(off) + ": " +
+              (got ? std::string("unexpected end of data") : got.error().ToString()),
+          request_id_);
       return std::nullopt;
     }
     pos_ += *got;
@@ -56,6 +65,7 @@ class BodyStream {
   uint64_t first_;
   uint64_t length_;
   std::string what_;
+  std::string request_id_;
   uint64_t pos_ = 0;
 };
 
@@ -181,7 +191,8 @@ OpResult ReadObject(Context& c, bool head) {
   } else {
     c.res.status = 200;
   }
-  auto stream = std::make_shared<BodyStream>(reader, first, length, c.bucket() + "/" + c.key());
+  auto stream =
+      std::make_shared<BodyStream>(reader, first, length, c.bucket() + "/" + c.key(), c.request_id);
   c.res.stream_length = stream->size();
   if (head) {
     c.res.source = [](char*, size_t) -> std::optional<size_t> { return 0; };

@@ -109,6 +109,38 @@ class Health(h.ServerTestCase):
         self.s3.put_object(Bucket=b, Key="k", Body=b"x")
 
 
+class InternalError(h.ServerTestCase):
+    def test_cause_of_a_500_is_logged_once(self):
+        b = self.new_bucket("cause")
+        body = os.urandom(200000)
+        self.s3.put_object(Bucket=b, Key="k", Body=body)
+        # Damage the object's bytes in its segment: the CRC check of the
+        # read fails (Corruption), which the client sees as a bare 500.
+        seg_dir = os.path.join(self.server.data_dir, "segments")
+        damaged = False
+        for name in os.listdir(seg_dir):
+            path = os.path.join(seg_dir, name)
+            with open(path, "r+b") as f:
+                data = f.read()
+                at = data.find(body[50000:50064])
+                if at >= 0:
+                    f.seek(at)
+                    f.write(bytes(x ^ 0xFF for x in body[50000:50064]))
+                    damaged = True
+        self.assertTrue(damaged)
+        status, headers, resp = self.server.request("GET", "/%s/k" % b)
+        self.assertEqual(status, 500, resp)
+        self.assertNotIn(b"segments", resp)  # the cause stays out of the body
+        time.sleep(0.3)
+        causes = [l for l in self.server.log_lines() if "failed" in l and "/%s/k" % b not in l]
+        self.assertEqual(len(causes), 1, self.server.log_lines()[-5:])
+        fields = causes[0].split(" ")
+        self.assertEqual(fields[1:3], ["ERROR", "request"])
+        self.assertRegex(fields[3], r"^[0-9A-F]{16}$")
+        self.assertIn("GetObject failed: read of %s/k at " % b, causes[0])
+        self.assertIn("Corruption", causes[0])
+
+
 class TextLog(h.ServerTestCase):
     def test_every_line_has_a_level(self):
         b = self.new_bucket("lvl")
