@@ -50,7 +50,7 @@ bool ChunkedDecoder::signed_mode() const {
 
 S3Status ChunkedDecoder::Fail(ErrorCode code, std::string message) {
   state_ = State::kFailed;
-  error_ = S3Error{code, std::move(message)};
+  error_ = S3Error{code, std::move(message), {}};
   return tl::unexpected(error_);
 }
 

@@ -74,6 +74,9 @@ std::optional<ErrorCode> ErrorCodeFromName(std::string_view name);
 struct S3Error {
   ErrorCode code = ErrorCode::kInternalError;
   std::string message;  // empty: DefaultMessage(code)
+  // For a 5xx, what failed inside (the engine's Status): logged with the
+  // request id, never sent to the client.
+  std::string cause;
 
   std::string_view name() const { return ErrorCodeName(code); }
   int http_status() const { return HttpStatus(code); }
@@ -85,7 +88,7 @@ using S3Result = tl::expected<T, S3Error>;
 using S3Status = tl::expected<void, S3Error>;
 
 inline tl::unexpected<S3Error> S3Err(ErrorCode code, std::string message = {}) {
-  return tl::unexpected<S3Error>(S3Error{code, std::move(message)});
+  return tl::unexpected<S3Error>(S3Error{code, std::move(message), {}});
 }
 
 }  // namespace seglake::s3

@@ -32,14 +32,20 @@ ErrorCode ForCode(Status::Code code) {
 }  // namespace
 
 S3Error FromStatus(const Status& status) {
+  S3Error e;
   if (auto named = ErrorCodeFromName(status.detail())) {
-    return S3Error{*named, status.message()};
+    e = S3Error{*named, status.message(), {}};
+  } else {
+    e.code = ForCode(status.code());
+    // Internal failures keep their detail out of the response body.
+    if (e.code == ErrorCode::kServiceUnavailable) {
+      e.message = "Insufficient storage space.";
+    } else if (e.code != ErrorCode::kInternalError) {
+      e.message = status.message();
+    }
   }
-  const ErrorCode code = ForCode(status.code());
-  // Internal failures keep their detail out of the response body.
-  if (code == ErrorCode::kInternalError) return S3Error{code, {}};
-  if (code == ErrorCode::kServiceUnavailable) return S3Error{code, "Insufficient storage space."};
-  return S3Error{code, status.message()};
+  if (e.http_status() >= 500) e.cause = status.ToString();
+  return e;
 }
 
 }  // namespace seglake::s3

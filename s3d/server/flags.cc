@@ -17,6 +17,9 @@ constexpr std::array kFlags = {
     Flag{"region", "SEGLAKE_REGION", true},
     Flag{"access-key", "SEGLAKE_ACCESS_KEY", true},
     Flag{"secret-key", "SEGLAKE_SECRET_KEY", true},
+    Flag{"secret-key-file", "SEGLAKE_SECRET_KEY_FILE", true},
+    Flag{"log-format", "SEGLAKE_LOG_FORMAT", true},
+    Flag{"metrics-listen", "SEGLAKE_METRICS_LISTEN", true},
     Flag{"domain", "SEGLAKE_DOMAIN", true},
     Flag{"tls-cert", "SEGLAKE_TLS_CERT", true},
     Flag{"tls-key", "SEGLAKE_TLS_KEY", true},
@@ -109,10 +112,38 @@ FlagAction ParseFlags(const std::vector<std::string>& args, const EnvLookup& env
   }
   if (auto v = get("access-key")) cfg->access_key = *v;
   if (auto v = get("secret-key")) cfg->secret_key = *v;
-  if (cfg->access_key.empty() != cfg->secret_key.empty()) {
+  for (const std::string& a : args) {
+    if (a == "--") break;
+    if (a == "--secret-key" || a.starts_with("--secret-key=")) cfg->secret_key_in_args = true;
+  }
+  if (auto v = get("secret-key-file")) {
+    if (v->empty()) {
+      *error = "flag --secret-key-file: the path is empty";
+      return FlagAction::kUsageError;
+    }
+    if (!cfg->secret_key.empty()) {
+      *error = "flag --secret-key-file given with --secret-key: give one of them";
+      return FlagAction::kUsageError;
+    }
+    cfg->secret_key_file = *v;
+  }
+  const bool has_secret = !cfg->secret_key.empty() || !cfg->secret_key_file.empty();
+  if (cfg->access_key.empty() == has_secret) {
     *error = cfg->access_key.empty() ? "flag --secret-key given without --access-key"
                                      : "flag --access-key given without --secret-key";
     return FlagAction::kUsageError;
+  }
+  if (auto v = get("metrics-listen");
+      v && !ParseListen(*v, &cfg->metrics_host, &cfg->metrics_port)) {
+    *error = "flag --metrics-listen: '" + *v + "' is not HOST:PORT";
+    return FlagAction::kUsageError;
+  }
+  if (auto v = get("log-format")) {
+    if (*v != "text" && *v != "json") {
+      *error = "flag --log-format: '" + *v + "' is not text or json";
+      return FlagAction::kUsageError;
+    }
+    cfg->log_format = *v;
   }
   if (auto v = get("domain")) cfg->domain = *v;
   if (auto v = get("tls-cert")) cfg->tls_cert = *v;
@@ -181,7 +212,9 @@ FlagAction ParseFlags(const std::vector<std::string>& args, const EnvLookup& env
 std::string UsageText() {
   return R"(Usage: seglake-s3d [FLAGS]
 
-Serves a seglake data dir over the S3 API.
+Serves a seglake data dir over the S3 API. Anonymous GET /health/live and
+/health/ready are health checks (ready: 503 in maintenance mode or when
+writes are disabled). SIGINT and SIGTERM stop it; SIGHUP is only logged.
 
   --listen HOST:PORT    address to listen on (default 127.0.0.1:9000; port 0
                         picks a free port)                   SEGLAKE_LISTEN
@@ -190,8 +223,14 @@ Serves a seglake data dir over the S3 API.
                                                              SEGLAKE_REGION
   --access-key KEY      access key id                        SEGLAKE_ACCESS_KEY
   --secret-key SECRET   secret access key                    SEGLAKE_SECRET_KEY
-                        Without both, a key pair is generated once, kept in
-                        DIR/credentials (mode 0600) and printed at startup.
+                        On the command line `ps` shows it to every local
+                        user (a warning says so): prefer the environment
+                        variable or --secret-key-file.
+  --secret-key-file FILE
+                        read the secret access key from FILE (its first
+                        line)                          SEGLAKE_SECRET_KEY_FILE
+                        Without a key pair, one is generated once, kept in
+                        DIR/credentials (mode 0600) and printed only then.
   --domain DOMAIN       also accept virtual-hosted style requests for
                         BUCKET.DOMAIN                        SEGLAKE_DOMAIN
   --tls-cert FILE       serve HTTPS with this certificate... SEGLAKE_TLS_CERT
@@ -221,6 +260,13 @@ Serves a seglake data dir over the S3 API.
   --keep-alive-timeout S
                         idle seconds kept between requests (default 5)
                                                   SEGLAKE_KEEP_ALIVE_TIMEOUT
+  --log-format F        log lines as text (default) or json, one object a
+                        line; each has a level: INFO, WARN or ERROR
+                                                          SEGLAKE_LOG_FORMAT
+  --metrics-listen HOST:PORT
+                        serve Prometheus metrics at /metrics on this
+                        address, without authentication (default: off)
+                                                      SEGLAKE_METRICS_LISTEN
   --help                print this help
   --version             print the version
 )";

@@ -19,6 +19,13 @@ struct Config {
   std::string region = "us-east-1";
   std::string access_key;
   std::string secret_key;
+  // --secret-key-file: the secret is read from it at startup (main.cc).
+  std::string secret_key_file;
+  // --secret-key was given on the command line, where `ps` shows it.
+  bool secret_key_in_args = false;
+  std::string log_format = "text";  // "text" or "json"
+  std::string metrics_host;         // --metrics-listen; empty: no metrics
+  int metrics_port = 0;
   std::string domain;
   std::string tls_cert;
   std::string tls_key;

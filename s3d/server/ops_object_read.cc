@@ -3,9 +3,9 @@
 // of the object), partNumber, response-* overrides, x-amz-checksum-mode,
 // delete markers. Bodies stream from the engine's reader in bounded slices.
 #include <algorithm>
-#include <iostream>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "proto/dates.h"
@@ -16,6 +16,7 @@
 #include "server/object_headers.h"
 #include "server/ops.h"
 #include "server/ops_common.h"
+#include "server/request_log.h"
 
 namespace seglake::s3d {
 namespace {
@@ -28,8 +29,12 @@ constexpr uint64_t kReadAlign = 1 << 20;
 class BodyStream {
  public:
   BodyStream(std::shared_ptr<ObjectReader> reader, uint64_t first, uint64_t length,
-             std::string what)
-      : reader_(std::move(reader)), first_(first), length_(length), what_(std::move(what)) {}
+             std::string what, std::string request_id)
+      : reader_(std::move(reader)),
+        first_(first),
+        length_(length),
+        what_(std::move(what)),
+        request_id_(std::move(request_id)) {}
 
   uint64_t size() const { return length_; }
 
@@ -41,8 +46,14 @@ class BodyStream {
     want = static_cast<size_t>(std::min<uint64_t>(want, kReadAlign - off % kReadAlign));
     auto got = reader_->ReadAt(off, buf, want);
     if (!got || *got == 0) {
-      std::cerr << "seglake-s3d: read of " << what_ << " at " << off << " failed: "
-                << (got ? std::string("unexpected end of data") : got.error().ToString()) << "\n";
+      // The transport answers 500 if no byte was sent yet (without this
+      // request's headers), else cuts the connection: this line is the
+      // only place that names the request and the cause together.
+      Log(LogLevel::kError,
+          "request " + request_id_ + " GetObject failed: read of " + what_ + " at " +
+              std::to_string(off) + ": " +
+              (got ? std::string("unexpected end of data") : got.error().ToString()),
+          request_id_);
       return std::nullopt;
     }
     pos_ += *got;
@@ -54,6 +65,7 @@ class BodyStream {
   uint64_t first_;
   uint64_t length_;
   std::string what_;
+  std::string request_id_;
   uint64_t pos_ = 0;
 };
 
@@ -179,7 +191,8 @@ OpResult ReadObject(Context& c, bool head) {
   } else {
     c.res.status = 200;
   }
-  auto stream = std::make_shared<BodyStream>(reader, first, length, c.bucket() + "/" + c.key());
+  auto stream =
+      std::make_shared<BodyStream>(reader, first, length, c.bucket() + "/" + c.key(), c.request_id);
   c.res.stream_length = stream->size();
   if (head) {
     c.res.source = [](char*, size_t) -> std::optional<size_t> { return 0; };

@@ -1,6 +1,9 @@
 #include "server/request_log.h"
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <mutex>
 
 #include "proto/dates.h"
 #include "proto/encoding.h"
@@ -60,13 +63,111 @@ std::string EscapeLogField(std::string_view field) {
   return out;
 }
 
-std::string FormatLogLine(const HttpLogEntry& e, int64_t now_ns) {
+std::string_view LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarn:
+      return "WARN";
+    case LogLevel::kError:
+      return "ERROR";
+  }
+  return "ERROR";
+}
+
+LogLevel LevelOfStatus(int status) {
+  if (status == 503) return LogLevel::kWarn;
+  return status >= 500 ? LogLevel::kError : LogLevel::kInfo;
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += ch;
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string FormatLogLine(const HttpLogEntry& e, int64_t now_ns, LogFormat format) {
+  const double ms = static_cast<double>(e.duration.count()) / 1000.0;
   char dur[32];
-  std::snprintf(dur, sizeof dur, "%.1fms", static_cast<double>(e.duration.count()) / 1000.0);
-  return s3::FormatIso8601Millis(now_ns) + " " + EscapeLogField(e.request_id) + " " +
+  const std::string level(LevelName(LevelOfStatus(e.status)));
+  if (format == LogFormat::kJson) {
+    std::snprintf(dur, sizeof dur, "%.3f", ms);
+    return "{\"time\":" + JsonString(s3::FormatIso8601Millis(now_ns)) + ",\"level\":\"" + level +
+           "\",\"request_id\":" + JsonString(e.request_id) + ",\"remote\":" + JsonString(e.remote) +
+           ",\"method\":" + JsonString(e.method) +
+           ",\"target\":" + JsonString(RedactTarget(e.target)) +
+           ",\"status\":" + std::to_string(e.status) + ",\"bytes\":" + std::to_string(e.bytes) +
+           ",\"duration_ms\":" + dur + "}";
+  }
+  std::snprintf(dur, sizeof dur, "%.1fms", ms);
+  return s3::FormatIso8601Millis(now_ns) + " " + level + " " + EscapeLogField(e.request_id) + " " +
          EscapeLogField(e.remote) + " " + EscapeLogField(e.method) + " " +
          EscapeLogField(RedactTarget(e.target)) + " " + std::to_string(e.status) + " " +
          std::to_string(e.bytes) + " " + dur;
 }
+
+std::string FormatEventLine(LogFormat format, LogLevel level, int64_t now_ns,
+                            std::string_view message, std::string_view request_id) {
+  if (format == LogFormat::kJson) {
+    std::string out = "{\"time\":" + JsonString(s3::FormatIso8601Millis(now_ns)) + ",\"level\":\"" +
+                      std::string(LevelName(level)) + "\",\"msg\":" + JsonString(message);
+    if (!request_id.empty()) out += ",\"request_id\":" + JsonString(request_id);
+    return out + "}";
+  }
+  std::string out = s3::FormatIso8601Millis(now_ns) + " " + std::string(LevelName(level)) + " ";
+  for (char ch : message) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7f) {
+      out += ch;
+    } else {
+      out += EscapeLogField(std::string_view(&ch, 1));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::atomic<LogFormat> g_format{LogFormat::kText};
+std::mutex g_log_mu;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void WriteLine(std::string line) {
+  line += '\n';
+  std::lock_guard<std::mutex> lock(g_log_mu);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+void SetLogFormat(LogFormat format) { g_format.store(format); }
+LogFormat CurrentLogFormat() { return g_format.load(); }
+
+void Log(LogLevel level, std::string_view message, std::string_view request_id) {
+  WriteLine(FormatEventLine(g_format.load(), level, NowNs(), message, request_id));
+}
+
+void LogRequest(const HttpLogEntry& e) { WriteLine(FormatLogLine(e, NowNs(), g_format.load())); }
 
 }  // namespace seglake::s3d

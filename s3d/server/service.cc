@@ -4,7 +4,6 @@
 #include <cinttypes>
 #include <cstdio>
 #include <exception>
-#include <iostream>
 #include <random>
 #include <vector>
 
@@ -14,6 +13,7 @@
 #include "proto/uri.h"
 #include "proto/xml_results.h"
 #include "server/ops.h"
+#include "server/request_log.h"
 
 namespace seglake::s3d {
 namespace {
@@ -29,16 +29,20 @@ std::string ResourceOf(const Context& c) {
 void DropUnsafeHeaders(Context& c) {
   std::erase_if(c.res.headers, [&](const std::pair<std::string, std::string>& h) {
     if (s3::IsHttpToken(h.first) && !s3::HasControlChars(h.second)) return false;
-    std::cerr << "seglake-s3d: request " << c.request_id
-              << " dropped a response header holding control characters\n";
+    Log(LogLevel::kWarn,
+        "request " + c.request_id + " dropped a response header holding control characters",
+        c.request_id);
     return true;
   });
 }
 
 }  // namespace
 
-Service::Service(Engine* engine, ServiceConfig config)
-    : engine_(engine), cfg_(std::move(config)), id_seed_(std::random_device{}()) {
+Service::Service(Engine* engine, ServiceConfig config, Metrics* metrics)
+    : engine_(engine),
+      cfg_(std::move(config)),
+      metrics_(metrics),
+      id_seed_(std::random_device{}()) {
   id_seed_ = (id_seed_ << 32) ^ std::random_device{}();
 }
 
@@ -77,6 +81,32 @@ void WriteError(Context& c, const s3::S3Error& e) {
   c.res.body = s3::ErrorXmlDoc(x);
 }
 
+bool Service::HealthCheck(const HttpRequest& req, HttpResponse& res) {
+  if (req.method != "GET" && req.method != "HEAD") return false;
+  if (req.raw_path != "/health/live" && req.raw_path != "/health/ready") return false;
+  if (!req.raw_query.empty() || req.headers.count("Authorization") > 0) return false;
+  res.SetHeader("Content-Type", "text/plain; charset=utf-8");
+  res.SetHeader("Cache-Control", "no-store");
+  res.status = 200;
+  res.body = "ok\n";
+  if (req.raw_path == "/health/live") return true;
+  std::string why;
+  if (Status st = engine_->Writable(); !st.ok()) {
+    why = "writes disabled: " + st.ToString();
+  } else if (auto m = engine_->Maintenance(); !m) {
+    why = "data dir unavailable: " + m.error().ToString();
+  } else if (*m) {
+    why = "maintenance mode";
+  }
+  if (!why.empty()) {
+    res.status = 503;
+    res.SetHeader("Retry-After", "5");
+    // Only printable ASCII goes out (the header filter would refuse less).
+    res.body = "not ready: " + EscapeLogField(why) + "\n";
+  }
+  return true;
+}
+
 void Service::Handle(HttpRequest& req, HttpResponse& res) {
   Context c{*engine_, cfg_, req, res, NewRequestId(), {}, {}, {}};
   res.SetHeader("x-amz-request-id", c.request_id);
@@ -87,17 +117,45 @@ void Service::Handle(HttpRequest& req, HttpResponse& res) {
       "Date",
       s3::FormatHttpDate(
           std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()));
+  if (metrics_ != nullptr) {
+    metrics_->NoteOperation(c.request_id, "None");
+    if (req.read_body) {
+      // Counts the request body bytes the handler reads.
+      req.read_body = [this, read = std::move(req.read_body),
+                       id = c.request_id](const BodySink& sink) {
+        return read([&](std::string_view data) {
+          metrics_->AddBytesIn(id, data.size());
+          return sink(data);
+        });
+      };
+    }
+  }
+  if (HealthCheck(req, res)) {
+    if (metrics_ != nullptr) metrics_->NoteOperation(c.request_id, "HealthCheck");
+    return;
+  }
   OpResult r;
   try {
     r = Run(c);
   } catch (const std::exception& ex) {
-    std::cerr << "seglake-s3d: request " << c.request_id << " failed: " << ex.what() << "\n";
     r = Fail(s3::ErrorCode::kInternalError);
+    r.error().cause = std::string("exception: ") + ex.what();
   } catch (...) {
-    std::cerr << "seglake-s3d: request " << c.request_id << " failed: unknown exception\n";
     r = Fail(s3::ErrorCode::kInternalError);
+    r.error().cause = "unknown exception";
   }
-  if (!r) WriteError(c, r.error());
+  if (!r) {
+    const s3::S3Error& e = r.error();
+    if (e.http_status() >= 500) {
+      Log(LevelOfStatus(e.http_status()),
+          "request " + c.request_id + " " + std::string(OpName(c.route.op)) +
+              " failed: " + std::to_string(e.http_status()) + " " + std::string(e.name()) + ": " +
+              (e.cause.empty() ? std::string(e.text()) : e.cause),
+          c.request_id);
+    }
+    WriteError(c, e);
+  }
+  if (metrics_ != nullptr) metrics_->NoteOperation(c.request_id, OpName(c.route.op));
   AddCorsHeaders(c);
   DropUnsafeHeaders(c);
 }

@@ -1,5 +1,7 @@
 // fsck, scrub, snapshot, upload expiry and maintenance mode on a real data
 // dir, with the damage made by hand.
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -146,6 +148,42 @@ BOOST_AUTO_TEST_CASE(snapshot_opens_as_a_data_dir) {
   BOOST_TEST(f->problems.empty());
   // The source keeps working.
   BOOST_TEST(MustRead("b", "later") == "not in the snapshot");
+}
+
+// Objects are private data: a data dir is 0700 and its files 0600 (meta.db,
+// its WAL and -shm, segments, locks, leases), whatever the umask; so is a
+// snapshot.
+BOOST_AUTO_TEST_CASE(files_are_private_whatever_the_umask) {
+  for (mode_t mask : {mode_t{0}, mode_t{022}}) {
+    const mode_t old = ::umask(mask);
+    Options o = opts;
+    o.data_dir = dir.Sub("private-" + std::to_string(mask));
+    std::string snap = o.data_dir + "-snap";
+    {
+      auto p = Engine::Open(o);
+      BOOST_REQUIRE(p.has_value());
+      BOOST_REQUIRE((*p)->CreateBucket("b", "").ok());
+      BOOST_REQUIRE((*p)->Put("b", "k", Pattern(2 << 20, 5)).has_value());
+      BOOST_REQUIRE((*p)->SealActiveSegment().ok());
+      BOOST_REQUIRE((*p)->Put("b", "k2", "open").has_value());
+      BOOST_REQUIRE((*p)->Snapshot(snap).ok());
+      for (const std::string& root : {o.data_dir, snap}) {
+        BOOST_TEST(((fs::status(root).permissions() & fs::perms::all) == fs::perms::owner_all));
+        int files = 0;
+        for (auto& entry : fs::recursive_directory_iterator(root)) {
+          const auto perms = entry.status().permissions() & fs::perms::all;
+          if (entry.is_directory()) {
+            BOOST_TEST((perms == fs::perms::owner_all), entry.path());
+          } else {
+            BOOST_TEST((perms == (fs::perms::owner_read | fs::perms::owner_write)), entry.path());
+            ++files;
+          }
+        }
+        BOOST_TEST(files >= 3);
+      }
+    }
+    ::umask(old);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(maintenance_mode_refuses_writes_everywhere) {

@@ -14,6 +14,7 @@
 #include "proto/encoding.h"
 #include "server/conditions.h"
 #include "server/flags.h"
+#include "server/metrics.h"
 #include "server/object_headers.h"
 #include "server/payload.h"
 #include "server/request_log.h"
@@ -158,6 +159,78 @@ BOOST_AUTO_TEST_CASE(flags) {
   BOOST_TEST(!ParseListen("host", &host, &port));
 }
 
+BOOST_AUTO_TEST_CASE(metrics_follow_responses) {
+  Metrics m;
+  m.NoteOperation("R1", "None");
+  m.AddBytesIn("R1", 10);
+  m.AddBytesIn("R1", 5);
+  m.NoteOperation("R1", "PutObject");
+  HttpLogEntry e;
+  e.request_id = "R1";
+  e.status = 200;
+  e.bytes = 7;
+  e.duration = std::chrono::microseconds(3000);
+  m.Finish(e);
+  e.request_id = "-";  // answered by the transport alone
+  e.status = 400;
+  m.Finish(e);
+  m.NoteOperation("R2", "GetObject");  // no response yet
+  const std::string text = m.Render({{"g", 1}});
+  auto has = [&](const std::string& line) { return text.find(line + "\n") != std::string::npos; };
+  BOOST_TEST(has("seglake_s3_requests_total{operation=\"PutObject\",status=\"200\"} 1"));
+  BOOST_TEST(has("seglake_s3_requests_total{operation=\"None\",status=\"400\"} 1"));
+  BOOST_TEST(
+      has("seglake_s3_request_duration_seconds_bucket{operation=\"PutObject\",le=\"0.0025\"} 0"));
+  BOOST_TEST(
+      has("seglake_s3_request_duration_seconds_bucket{operation=\"PutObject\",le=\"0.005\"} 1"));
+  BOOST_TEST(
+      has("seglake_s3_request_duration_seconds_bucket{operation=\"PutObject\",le=\"+Inf\"} 1"));
+  BOOST_TEST(has("seglake_s3_request_duration_seconds_count{operation=\"PutObject\"} 1"));
+  BOOST_TEST(has("seglake_s3_request_body_bytes_total{operation=\"PutObject\"} 15"));
+  BOOST_TEST(has("seglake_s3_response_body_bytes_total{operation=\"PutObject\"} 7"));
+  BOOST_TEST(has("seglake_s3_requests_in_progress 1"));
+  BOOST_TEST(has("# TYPE g gauge\ng 1"));
+}
+
+BOOST_AUTO_TEST_CASE(flags_secret_and_log_format) {
+  std::map<std::string, std::string> env = {{"SEGLAKE_SECRET_KEY_FILE", "/run/secret"},
+                                            {"SEGLAKE_LOG_FORMAT", "json"}};
+  EnvLookup lookup = [&](const std::string& n) -> std::optional<std::string> {
+    auto it = env.find(n);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  std::string err;
+  Config a;
+  BOOST_TEST((ParseFlags({"--access-key", "AK"}, lookup, &a, &err) == FlagAction::kRun));
+  BOOST_TEST(a.secret_key_file == "/run/secret");
+  BOOST_TEST(a.log_format == "json");
+  BOOST_TEST(!a.secret_key_in_args);
+  Config b;
+  BOOST_TEST((ParseFlags({"--access-key", "AK", "--secret-key=S"}, nullptr, &b, &err) ==
+              FlagAction::kRun));
+  BOOST_TEST(b.secret_key_in_args);
+  BOOST_TEST(b.log_format == "text");
+  Config c;
+  BOOST_TEST((ParseFlags({"--access-key", "AK", "--secret-key", "S"}, lookup, &c, &err) ==
+              FlagAction::kUsageError));
+  BOOST_TEST(err.find("--secret-key-file") != std::string::npos);
+  Config d;
+  BOOST_TEST(
+      (ParseFlags({"--secret-key-file", "/f"}, nullptr, &d, &err) == FlagAction::kUsageError));
+  BOOST_TEST(err.find("--access-key") != std::string::npos);
+  Config e;
+  BOOST_TEST((ParseFlags({"--log-format", "xml"}, nullptr, &e, &err) == FlagAction::kUsageError));
+  BOOST_TEST(err.find("--log-format") != std::string::npos);
+  Config f;
+  BOOST_TEST((ParseFlags({"--metrics-listen", ":9100"}, nullptr, &f, &err) == FlagAction::kRun));
+  BOOST_TEST(f.metrics_host == "0.0.0.0");
+  BOOST_TEST(f.metrics_port == 9100);
+  BOOST_TEST(a.metrics_host.empty());
+  BOOST_TEST((ParseFlags({"--metrics-listen", "x"}, nullptr, &f, &err) == FlagAction::kUsageError));
+  BOOST_TEST(err.find("--metrics-listen") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(log_redaction) {
   BOOST_TEST(RedactTarget("/b/k?X-Amz-Algorithm=AWS4&X-Amz-Credential=AK%2F2020&"
                           "X-Amz-Signature=abcdef&x=1") ==
@@ -172,8 +245,30 @@ BOOST_AUTO_TEST_CASE(log_redaction) {
   e.status = 200;
   e.bytes = 7;
   e.duration = std::chrono::microseconds(1500);
-  BOOST_TEST(FormatLogLine(e, 0) ==
-             "1970-01-01T00:00:00.000Z ID 1.2.3.4:5 GET /b?x-amz-signature=REDACTED 200 7 1.5ms");
+  BOOST_TEST(
+      FormatLogLine(e, 0) ==
+      "1970-01-01T00:00:00.000Z INFO ID 1.2.3.4:5 GET /b?x-amz-signature=REDACTED 200 7 1.5ms");
+  BOOST_TEST(FormatLogLine(e, 0, LogFormat::kJson) ==
+             "{\"time\":\"1970-01-01T00:00:00.000Z\",\"level\":\"INFO\",\"request_id\":\"ID\","
+             "\"remote\":\"1.2.3.4:5\",\"method\":\"GET\",\"target\":\"/b?x-amz-signature="
+             "REDACTED\",\"status\":200,\"bytes\":7,\"duration_ms\":1.500}");
+  e.status = 500;
+  BOOST_TEST(FormatLogLine(e, 0).starts_with("1970-01-01T00:00:00.000Z ERROR ID "));
+  e.status = 503;
+  BOOST_TEST(FormatLogLine(e, 0).starts_with("1970-01-01T00:00:00.000Z WARN ID "));
+}
+
+BOOST_AUTO_TEST_CASE(log_events_and_json_strings) {
+  BOOST_TEST(JsonString("a\"b\\c") == "\"a\\\"b\\\\c\"");
+  BOOST_TEST(JsonString(std::string("\x1b\r\n\0\xc3\xa9\x7f", 7)) ==
+             "\"\\u001b\\u000d\\u000a\\u0000\\u00c3\\u00a9\\u007f\"");
+  BOOST_TEST(FormatEventLine(LogFormat::kText, LogLevel::kWarn, 0, "a b\nc\x1b") ==
+             "1970-01-01T00:00:00.000Z WARN a b\\nc\\x1b");
+  BOOST_TEST(FormatEventLine(LogFormat::kJson, LogLevel::kError, 0, "x \"y\"", "RID") ==
+             "{\"time\":\"1970-01-01T00:00:00.000Z\",\"level\":\"ERROR\",\"msg\":\"x \\\"y\\\"\","
+             "\"request_id\":\"RID\"}");
+  BOOST_TEST(FormatEventLine(LogFormat::kJson, LogLevel::kInfo, 0, "m") ==
+             "{\"time\":\"1970-01-01T00:00:00.000Z\",\"level\":\"INFO\",\"msg\":\"m\"}");
 }
 
 BOOST_AUTO_TEST_CASE(log_escapes_what_clients_send) {
@@ -195,7 +290,7 @@ BOOST_AUTO_TEST_CASE(log_escapes_what_clients_send) {
   e.status = 400;
   const std::string line = FormatLogLine(e, 0);
   BOOST_TEST(line ==
-             "1970-01-01T00:00:00.000Z ID 1.2.3.4:5 G\\x1bET "
+             "1970-01-01T00:00:00.000Z INFO ID 1.2.3.4:5 G\\x1bET "
              "/b/k\\r\\n1970-01-01T00:00:00.000Z\\x20X\\x206.6.6.6:1\\x20DELETE\\x20/b/"
              "k\\x20204\\x200\\x200.1ms 400 0 0.0ms");
   for (char ch : line) BOOST_TEST((ch >= 0x20 && ch < 0x7f));

@@ -66,7 +66,7 @@ BOOST_AUTO_TEST_CASE(http_statuses) {
 }
 
 BOOST_AUTO_TEST_CASE(s3error_text) {
-  S3Error e{ErrorCode::kNoSuchKey, ""};
+  S3Error e{ErrorCode::kNoSuchKey, "", {}};
   BOOST_CHECK_EQUAL(e.text(), "The specified key does not exist.");
   BOOST_CHECK_EQUAL(e.http_status(), 404);
   e.message = "custom";
@@ -95,6 +95,11 @@ BOOST_AUTO_TEST_CASE(status_translation) {
   S3Error io = FromStatus(Status::IOError("/data/segments/0001: EIO"));
   BOOST_CHECK(io.code == ErrorCode::kInternalError);
   BOOST_CHECK(io.message.empty());  // paths stay out of responses
+  // ...but the cause of a 5xx is kept for the log.
+  BOOST_CHECK(io.cause.find("/data/segments/0001: EIO") != std::string::npos);
+  BOOST_CHECK(FromStatus(Status::NoSpace("disk full")).cause.find("disk full") !=
+              std::string::npos);
+  BOOST_CHECK(FromStatus(Status::NotFound("x")).cause.empty());
   BOOST_CHECK(FromStatus(Status::Corruption("x")).code == ErrorCode::kInternalError);
   Status unknown = Status::NotFound("x");
   unknown.WithDetail("NotAnS3Code");

@@ -214,7 +214,7 @@ BOOST_AUTO_TEST_CASE(results) {
 
 BOOST_AUTO_TEST_CASE(error_document) {
   const std::string doc =
-      ErrorXmlDoc(S3Error{ErrorCode::kNoSuchKey, ""}, "/b/k<1>", "4442587FB7D0A2F9");
+      ErrorXmlDoc(S3Error{ErrorCode::kNoSuchKey, "", {}}, "/b/k<1>", "4442587FB7D0A2F9");
   BOOST_CHECK_EQUAL(doc, std::string(kDecl) +
                              "<Error><Code>NoSuchKey</Code><Message>The specified key does not "
                              "exist.</Message><Resource>/b/k&lt;1&gt;</Resource><RequestId>"

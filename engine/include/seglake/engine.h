@@ -228,6 +228,10 @@ class Engine {
   // (detail "Maintenance"): S3 answers 503 SlowDown, the mount EROFS.
   virtual Status SetMaintenance(bool on) = 0;
   virtual Result<bool> Maintenance() = 0;
+  // OK while this process can write: open, not read-only, and no failed sync
+  // has disabled its writes (DESIGN.md: a sync is never retried); otherwise
+  // why it cannot. Cheap: no I/O.
+  virtual Status Writable() const = 0;
   // Seals this process's open segment now (also done by size and idle time).
   virtual Status SealActiveSegment() = 0;
   // Closes cleanly: seals open segments. Called by the destructor too.

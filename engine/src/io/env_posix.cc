@@ -96,13 +96,13 @@ class PosixEnv final : public Env {
     int flags = (o.write ? O_RDWR : O_RDONLY) | O_CLOEXEC;
     if (o.create) flags |= O_CREAT;
     if (o.create && o.exclusive) flags |= O_EXCL;
-    int fd = ::open(path.c_str(), flags, 0644);
+    int fd = ::open(path.c_str(), flags, 0600);
     if (fd < 0) return Err(Status::FromErrno(errno, "open " + path));
     return std::unique_ptr<File>(new PosixFile(fd, path));
   }
 
   Status CreateDir(const std::string& path) override {
-    if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return Status::OK();
+    if (::mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) return Status::OK();
     return Status::FromErrno(errno, "mkdir " + path);
   }
 
@@ -153,7 +153,7 @@ class PosixEnv final : public Env {
   bool Exists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
 
   Result<std::unique_ptr<FileLock>> Lock(const std::string& path, bool wait) override {
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return Err(Status::FromErrno(errno, "open lock " + path));
     int rc;
     do {

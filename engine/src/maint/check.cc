@@ -353,6 +353,15 @@ Status EngineImpl::Snapshot(const std::string& dest, const ProgressFn& progress)
     auto db = pool_.Get();
     sqlite3* out = nullptr;
     std::string path = dest + "/meta.db";
+    // Made through the Env first, so it is private (0600) as every file of a
+    // data dir; SQLite gives its WAL and -shm the same mode.
+    {
+      OpenOptions create;
+      create.write = true;
+      create.create = true;
+      auto made = env_->Open(path, create);
+      if (!made) return made.error();
+    }
     int rc =
         sqlite3_open_v2(path.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
     if (rc != SQLITE_OK) {

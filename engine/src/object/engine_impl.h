@@ -83,6 +83,7 @@ class EngineImpl final : public Engine {
   Result<uint64_t> AbortUploadsOlderThan(uint64_t age_ns) override;
   Status SetMaintenance(bool on) override;
   Result<bool> Maintenance() override;
+  Status Writable() const override { return WritableCheck(); }
   Status SealActiveSegment() override;
   Status Close() override;
 
