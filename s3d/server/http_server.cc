@@ -45,7 +45,6 @@
 #include <algorithm>
 #include <atomic>
 #include <future>
-#include <iostream>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -53,6 +52,7 @@
 #include "proto/encoding.h"
 #include "proto/xml_results.h"
 #include "server/http_framing.h"
+#include "server/request_log.h"
 
 namespace seglake::s3d {
 namespace {
@@ -103,6 +103,8 @@ Clock::time_point TransferDeadline(Clock::time_point start, uint64_t done, uint6
   return std::max(deadline, now + std::chrono::milliseconds(100));
 }
 
+bool SafeValue(std::string_view v) { return framing::SafeHeaderValue(v); }
+
 std::string ErrorDoc(int status) {
   s3::ErrorXml x;
   switch (status) {
@@ -136,6 +138,25 @@ std::string ErrorDoc(int status) {
       break;
   }
   return s3::ErrorXmlDoc(x);
+}
+
+// Replaces a response the transport cannot send with a 500, keeping the
+// request's ids so that the client and the log can name it, and logs why
+// (unless `why` is empty: the cause was logged where it happened).
+void ReplaceWith500(HttpResponse& out, std::string_view why) {
+  HttpResponse fresh;
+  fresh.status = 500;
+  std::string id = "-";
+  for (const char* name : {"x-amz-request-id", "x-amz-id-2", "Server", "Date"}) {
+    if (const std::string* v = out.FindHeader(name); v != nullptr && SafeValue(*v)) {
+      fresh.SetHeader(name, *v);
+      if (std::string_view(name) == "x-amz-request-id") id = *v;
+    }
+  }
+  fresh.SetHeader("Content-Type", "application/xml");
+  fresh.body = ErrorDoc(500);
+  out = std::move(fresh);
+  if (!why.empty()) Log(LogLevel::kError, "500 from the transport: " + std::string(why), id);
 }
 
 // ---- TLS: a context that follows its certificate and key files ----------
@@ -195,14 +216,13 @@ class TlsContexts {
     auto fresh = Build();
     if (!fresh) {
       if (!(cert == failed_cert_ && key == failed_key_)) {
-        std::cerr << "seglake-s3d: keeping the previous TLS certificate: "
-                  << fresh.error().ToString() << std::endl;
+        Log(LogLevel::kWarn, "keeping the previous TLS certificate: " + fresh.error().ToString());
       }
       failed_cert_ = cert;
       failed_key_ = key;
       return ctx_;
     }
-    std::cerr << "seglake-s3d: reloaded the TLS certificate " << opt_.tls_cert << std::endl;
+    Log(LogLevel::kInfo, "reloaded the TLS certificate " + opt_.tls_cert);
     ctx_ = *fresh;
     cert_stamp_ = cert;
     key_stamp_ = key;
@@ -372,9 +392,9 @@ class Impl final : public HttpServer {
         ioc_.run();
         return;
       } catch (const std::exception& e) {
-        std::cerr << "seglake-s3d: error in the I/O loop: " << e.what() << std::endl;
+        Log(LogLevel::kError, std::string("error in the I/O loop: ") + e.what());
       } catch (...) {
-        std::cerr << "seglake-s3d: unknown error in the I/O loop" << std::endl;
+        Log(LogLevel::kError, "unknown error in the I/O loop");
       }
     }
   }
@@ -760,11 +780,10 @@ class Session final : public SessionBase {
     req_.read_body = [this](const BodySink& sink) { return ReadBody(sink); };
     try {
       server_->Handle(req_, out_);
+    } catch (const std::exception& e) {
+      ReplaceWith500(out_, std::string("the handler threw: ") + e.what());
     } catch (...) {
-      out_ = HttpResponse();
-      out_.status = 500;
-      out_.SetHeader("Content-Type", "application/xml");
-      out_.body = ErrorDoc(500);
+      ReplaceWith500(out_, "the handler threw");
     }
     req_.read_body = nullptr;
     keep_ = head_.keep_alive && !broken_ && requests_ < opt().keep_alive_max_requests &&
@@ -790,12 +809,8 @@ class Session final : public SessionBase {
   void Respond() {
     for (const auto& [name, value] : out_.headers) {
       if (!framing::SafeHeaderName(name) || !framing::SafeHeaderValue(value)) {
-        std::cerr << "seglake-s3d: refused to send a response header with control characters ("
-                  << s3::HexEncode(name).substr(0, 64) << ")" << std::endl;
-        out_ = HttpResponse();
-        out_.status = 500;
-        out_.SetHeader("Content-Type", "application/xml");
-        out_.body = ErrorDoc(500);
+        ReplaceWith500(out_, "a response header with control characters (name " +
+                                 s3::HexEncode(name).substr(0, 64) + ")");
         break;
       }
     }
@@ -810,10 +825,7 @@ class Session final : public SessionBase {
       // The first slice before the head: a source that fails at once still
       // gets a 500 instead of a cut response.
       if (!PullInto(std::min<uint64_t>(body_total_, kStreamSlice))) {
-        out_ = HttpResponse();
-        out_.status = 500;
-        out_.SetHeader("Content-Type", "application/xml");
-        out_.body = ErrorDoc(500);
+        ReplaceWith500(out_, {});  // the body source logged its cause
         length = body_total_ = out_.body.size();
       }
     }
