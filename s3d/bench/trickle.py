@@ -67,10 +67,16 @@ def main():
         print("trickle: %d %s connections open; server RSS +%d KiB = %.1f KiB each" %
               (len(conns), a.mode, grown, grown / max(1, len(conns))), flush=True)
     deadline = time.monotonic() + a.seconds
+    # Each second is cut in 20 slices, each sending to its share of the
+    # connections: an even trickle, not a burst of N sends once a second.
+    slices = 20
+    step = 0
     while time.monotonic() < deadline:
-        tick = time.monotonic() + 1.0
+        tick = time.monotonic() + 1.0 / slices
         if a.mode == "slowloris":
             for s, (i, n) in list(conns.items()):
+                if i % slices != step % slices:
+                    continue
                 try:
                     s.send(HEAD[n % len(HEAD):n % len(HEAD) + 1])
                     conns[s] = (i, n + 1)
@@ -78,6 +84,7 @@ def main():
                     pass
                 except OSError:
                     pass
+        step += 1
         while time.monotonic() < tick:
             for key, _ in sel.select(max(0.0, tick - time.monotonic())):
                 s = key.fileobj
