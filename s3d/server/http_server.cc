@@ -614,7 +614,6 @@ class Session final : public SessionBase {
     }
     auto done = [self = Self(), body_bytes](ErrorCode ec, size_t) {
       if (ec) {
-        self->log_failed_ = true;
         self->Log();
         return self->Close();
       }
@@ -718,7 +717,6 @@ class Session final : public SessionBase {
     e.status = out_.status;
     e.bytes = sent_;
     e.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_);
-    log_failed_ = false;
     server_->LogEntry(e);
   }
 
@@ -880,7 +878,6 @@ class Session final : public SessionBase {
   // The status line is out: all that is left is to cut the connection.
   void FailStream() {
     asio::post(stream_.get_executor(), [self = Self()] {
-      self->log_failed_ = true;
       self->Log();
       self->Close();
     });
@@ -974,7 +971,6 @@ class Session final : public SessionBase {
   bool keep_ = true;
   bool drain_ = false;
   uint64_t drained_ = 0;
-  bool log_failed_ = false;
 
   // The response in progress.
   std::string head_text_;

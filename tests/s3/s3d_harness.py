@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -183,6 +184,40 @@ class Server:
         data = resp.read()
         conn.close()
         return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+
+
+def read_all(sock, wait):
+    """Everything the peer sends until it closes (then b"<eof>" is appended,
+    or b"<reset>" for a reset) or until `wait` seconds pass quiet."""
+    out = b""
+    sock.settimeout(wait)
+    while True:
+        try:
+            b = sock.recv(65536)
+        except socket.timeout:
+            return out
+        except ConnectionResetError:
+            return out + b"<reset>"
+        if not b:
+            return out + b"<eof>"
+        out += b
+
+
+def raw_exchange(port, data, wait=2.0, chunks=(), pause=0.3):
+    """Sends data (then each of chunks after a pause) on a fresh connection
+    and returns what read_all reads."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        sock.sendall(data)
+        for c in chunks:
+            time.sleep(pause)
+            try:
+                sock.sendall(c)
+            except OSError:
+                break
+        return read_all(sock, wait)
+    finally:
+        sock.close()
 
 
 def quote(s):

@@ -9,7 +9,6 @@ import email.utils
 import hashlib
 import hmac
 import os
-import socket
 import threading
 import time
 import urllib.error
@@ -31,22 +30,9 @@ def fetch(url):
         return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
-def raw_exchange(port, request, timeout=10):
+def raw_exchange(port, request):
     """Sends bytes on a fresh connection; returns everything until close."""
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.settimeout(timeout)
-    sock.sendall(request)
-    got = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-    except socket.timeout:
-        pass
-    sock.close()
-    return got
+    return h.raw_exchange(port, request, wait=10)
 
 
 class ResponseSplitting(h.ServerTestCase):

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import socket
 import stat
 import subprocess
 import threading
@@ -189,16 +188,9 @@ class JsonLog(h.ServerTestCase):
         rid = r["ResponseMetadata"]["RequestId"]
         r["Body"].read()
         # Bytes past ASCII, quotes and backslashes in the target stay JSON.
-        sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=30)
-        sock.sendall(("GET /%s/\"q\\" % b).encode() + b"\xc3\xa9\xff HTTP/1.1\r\n"
-                     b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        got = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-        sock.close()
+        got = h.raw_exchange(self.server.port, ("GET /%s/\"q\\" % b).encode() +
+                             b"\xc3\xa9\xff HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             b"Connection: close\r\n\r\n", wait=30)
         self.assertTrue(got.startswith(b"HTTP/1.1 403"), got[:100])
         time.sleep(0.3)
         records = []

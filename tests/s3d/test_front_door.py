@@ -21,36 +21,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import s3d_harness as h  # noqa: E402
 
 
-def raw_exchange(port, data, wait=2.0, chunks=None, pause=0.3):
-    """Sends data (then each of chunks after a pause) on one connection and
-    returns everything read until the server closes or `wait` passes quiet."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    try:
-        s.sendall(data)
-        for c in chunks or ():
-            time.sleep(pause)
-            try:
-                s.sendall(c)
-            except OSError:
-                break
-        return read_all(s, wait)
-    finally:
-        s.close()
-
-
-def read_all(s, wait):
-    out = b""
-    s.settimeout(wait)
-    while True:
-        try:
-            b = s.recv(65536)
-        except socket.timeout:
-            return out
-        except ConnectionResetError:
-            return out + b"<reset>"
-        if not b:
-            return out + b"<eof>"
-        out += b
+raw_exchange = h.raw_exchange
+read_all = h.read_all
 
 
 def statuses(data):
