@@ -1,6 +1,7 @@
 // fsck, scrub, snapshot, upload expiry and maintenance mode on a real data
 // dir, with the damage made by hand.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -183,6 +184,51 @@ BOOST_AUTO_TEST_CASE(files_are_private_whatever_the_umask) {
       }
     }
     ::umask(old);
+  }
+}
+
+// A service user owns the data dir; an admin works on it as root (`sudo
+// seglake compact run`, a mount started as root). Every file and directory
+// root makes there takes the data dir's owner, so the service can still read
+// it. Only root can set that up, so elsewhere the case checks nothing.
+BOOST_AUTO_TEST_CASE(files_made_by_root_take_the_data_dirs_owner) {
+  if (::geteuid() != 0) {
+    BOOST_TEST_MESSAGE("not root: ownership inheritance cannot be set up here");
+    return;
+  }
+  const uid_t uid = 65534;  // nobody
+  const gid_t gid = 65534;
+  Options o = opts;
+  o.data_dir = dir.Sub("service-owned");
+  BOOST_REQUIRE(::mkdir(o.data_dir.c_str(), 0700) == 0);
+  BOOST_REQUIRE(::chown(o.data_dir.c_str(), uid, gid) == 0);
+  {
+    auto p = Engine::Open(o);
+    BOOST_REQUIRE(p.has_value());
+    BOOST_REQUIRE((*p)->CreateBucket("b", "").ok());
+    BOOST_REQUIRE((*p)->Put("b", "k", Pattern(2 << 20, 6)).has_value());
+    BOOST_REQUIRE((*p)->SealActiveSegment().ok());
+    BOOST_REQUIRE((*p)->Put("b", "k2", "open").has_value());
+    int entries = 0;
+    for (auto& entry : fs::recursive_directory_iterator(o.data_dir)) {
+      struct stat st;
+      BOOST_REQUIRE(::lstat(entry.path().c_str(), &st) == 0);
+      BOOST_TEST(st.st_uid == uid, entry.path());
+      BOOST_TEST(st.st_gid == gid, entry.path());
+      ++entries;
+    }
+    BOOST_TEST(entries >= 5);  // segments/, two segments, meta.db, WAL, -shm, locks
+  }
+  // A data dir root owns stays root's.
+  Options r = opts;
+  r.data_dir = dir.Sub("root-owned");
+  auto p = Engine::Open(r);
+  BOOST_REQUIRE(p.has_value());
+  BOOST_REQUIRE((*p)->CreateBucket("b", "").ok());
+  for (auto& entry : fs::recursive_directory_iterator(r.data_dir)) {
+    struct stat st;
+    BOOST_REQUIRE(::lstat(entry.path().c_str(), &st) == 0);
+    BOOST_TEST(st.st_uid == 0u, entry.path());
   }
 }
 

@@ -90,6 +90,23 @@ class PosixLock final : public FileLock {
   int fd_;
 };
 
+// Run as root (an admin's `sudo seglake ...`, a mount started as root) on a
+// data dir that belongs to a service user, a new file or directory takes the
+// owner and group of the directory it is made in, so the service can still
+// open it. Without this, a root-owned 0600 segment would be unreadable by the
+// daemon that serves the data dir. Nothing changes for anyone but root.
+void InheritOwner(int fd, const std::string& path) {
+  if (::geteuid() != 0) return;
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || st.st_uid != 0) return;
+  std::string::size_type slash = path.find_last_of('/');
+  std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  struct stat pst;
+  if (::stat(parent.c_str(), &pst) != 0 || (pst.st_uid == 0 && pst.st_gid == st.st_gid)) return;
+  // Best effort: a failure leaves the file as root made it, as before.
+  (void)::fchown(fd, pst.st_uid, pst.st_gid);
+}
+
 class PosixEnv final : public Env {
  public:
   Result<std::unique_ptr<File>> Open(const std::string& path, OpenOptions o) override {
@@ -98,11 +115,20 @@ class PosixEnv final : public Env {
     if (o.create && o.exclusive) flags |= O_EXCL;
     int fd = ::open(path.c_str(), flags, 0600);
     if (fd < 0) return Err(Status::FromErrno(errno, "open " + path));
+    if (o.create) InheritOwner(fd, path);
     return std::unique_ptr<File>(new PosixFile(fd, path));
   }
 
   Status CreateDir(const std::string& path) override {
-    if (::mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) return Status::OK();
+    if (::mkdir(path.c_str(), 0700) == 0) {
+      int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd >= 0) {
+        InheritOwner(fd, path);
+        ::close(fd);
+      }
+      return Status::OK();
+    }
+    if (errno == EEXIST) return Status::OK();
     return Status::FromErrno(errno, "mkdir " + path);
   }
 
@@ -155,6 +181,7 @@ class PosixEnv final : public Env {
   Result<std::unique_ptr<FileLock>> Lock(const std::string& path, bool wait) override {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return Err(Status::FromErrno(errno, "open lock " + path));
+    InheritOwner(fd, path);
     int rc;
     do {
       rc = ::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
