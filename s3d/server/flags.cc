@@ -33,6 +33,7 @@ constexpr std::array kFlags = {
     Flag{"max-connections-per-ip", "SEGLAKE_MAX_CONNECTIONS_PER_IP", true},
     Flag{"min-transfer-rate", "SEGLAKE_MIN_TRANSFER_RATE", true},
     Flag{"keep-alive-timeout", "SEGLAKE_KEEP_ALIVE_TIMEOUT", true},
+    Flag{"config", "SEGLAKE_CONFIG", true},
     Flag{"help", "", false},
     Flag{"version", "", false},
 };
@@ -75,9 +76,10 @@ bool ParseListen(std::string_view text, std::string* host, int* port) {
 }
 
 FlagAction ParseFlags(const std::vector<std::string>& args, const EnvLookup& env, Config* cfg,
-                      std::string* error) {
+                      std::string* error, const std::string& default_config) {
   s3::FlagValues values;
-  switch (s3::ParseLongFlags(kFlags, args, env, &values, error)) {
+  switch (s3::ParseFlagsAndConfig(kFlags, args, env, "seglake-s3d", default_config,
+                                  s3::ReadSmallFile, &values, error)) {
     case s3::FlagParse::kHelp:
       return FlagAction::kHelp;
     case s3::FlagParse::kVersion:
@@ -267,6 +269,12 @@ writes are disabled). SIGINT and SIGTERM stop it; SIGHUP is only logged.
                         serve Prometheus metrics at /metrics on this
                         address, without authentication (default: off)
                                                       SEGLAKE_METRICS_LISTEN
+  --config FILE         read settings from FILE: `flag-name = value` lines,
+                        shared ones first, then a [seglake-s3d] section
+                        (default /etc/seglake/seglake.conf if it exists; an
+                        empty SEGLAKE_CONFIG reads none)      SEGLAKE_CONFIG
+                        The command line beats the environment, which beats
+                        the file.
   --help                print this help
   --version             print the version
 )";

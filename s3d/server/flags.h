@@ -45,10 +45,15 @@ enum class FlagAction { kRun, kHelp, kVersion, kUsageError };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 
-// Parses argv (without the program name) and the environment into *cfg.
-// On kUsageError, *error names the offending flag or value.
+// The config file read when neither --config nor SEGLAKE_CONFIG names one
+// (and it exists).
+inline constexpr const char* kDefaultConfigPath = "/etc/seglake/seglake.conf";
+
+// Parses the config file, the environment and argv (without the program
+// name), in rising precedence, into *cfg. On kUsageError, *error names the
+// offending flag, value or config file line.
 FlagAction ParseFlags(const std::vector<std::string>& args, const EnvLookup& env, Config* cfg,
-                      std::string* error);
+                      std::string* error, const std::string& default_config = kDefaultConfigPath);
 
 // "HOST:PORT", "[V6]:PORT" or ":PORT" (all interfaces).
 bool ParseListen(std::string_view text, std::string* host, int* port);

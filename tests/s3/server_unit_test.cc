@@ -5,12 +5,15 @@
 #include <boost/test/unit_test.hpp>
 
 #include <dirent.h>
+#include <unistd.h>
+#include <array>
 #include <atomic>
 #include <map>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
+#include "proto/cmdline.h"
 #include "proto/encoding.h"
 #include "server/conditions.h"
 #include "server/flags.h"
@@ -120,6 +123,87 @@ BOOST_AUTO_TEST_CASE(router_keys_and_hosts) {
   BOOST_TEST(!ResolveRoute(RouteInput{"GET", "/b/%zz", "", *params, false, ""}));
 }
 
+// The config file: keys are flag names, shared keys first, then a section
+// per program; the file < the environment < the command line.
+BOOST_AUTO_TEST_CASE(config_file_precedence_and_errors) {
+  char tmpl[] = "/tmp/seglake-conf-XXXXXX";
+  const int fd = ::mkstemp(tmpl);
+  BOOST_REQUIRE(fd >= 0);
+  const std::string path = tmpl;
+  const std::string text =
+      "# settings\n"
+      "data-dir = /srv/from-file\n"
+      "options = allow_other\n"  // the mount's: ignored here, shared section
+      "region = eu-north-1\n"
+      "\n"
+      "[seglake-mount]\n"
+      "threads = not-a-number\n"  // another program's section: skipped
+      "[seglake-s3d]\n"
+      "  listen = \"127.0.0.1:7000\"  \n"
+      "--threads=12\n"
+      "log-format = json\n";
+  BOOST_REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  ::close(fd);
+  std::map<std::string, std::string> env = {{"SEGLAKE_CONFIG", path},
+                                            {"SEGLAKE_REGION", "ap-south-1"}};
+  EnvLookup lookup = [&](const std::string& n) -> std::optional<std::string> {
+    auto it = env.find(n);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  Config cfg;
+  std::string err;
+  BOOST_TEST((ParseFlags({"--threads", "3"}, lookup, &cfg, &err, "") == FlagAction::kRun), err);
+  BOOST_TEST(cfg.data_dir == "/srv/from-file");  // the file
+  BOOST_TEST(cfg.listen_port == 7000);           // the file's own section
+  BOOST_TEST(cfg.region == "ap-south-1");        // the environment beats the file
+  BOOST_TEST(cfg.threads == 3);                  // the command line beats both
+  BOOST_TEST(cfg.log_format == "json");
+
+  // --config beats SEGLAKE_CONFIG; a named file that is missing is an error.
+  Config c2;
+  BOOST_TEST((ParseFlags({"--config", path + ".missing"}, lookup, &c2, &err, "") ==
+              FlagAction::kUsageError));
+  BOOST_TEST(err.find("--config") != std::string::npos);
+  BOOST_TEST(err.find(".missing") != std::string::npos);
+  // The default path is optional.
+  Config c3;
+  BOOST_TEST((ParseFlags({}, nullptr, &c3, &err, path + ".missing") == FlagAction::kRun));
+  // An empty SEGLAKE_CONFIG reads no file, not even the default.
+  env["SEGLAKE_CONFIG"] = "";
+  Config c4;
+  BOOST_TEST((ParseFlags({}, lookup, &c4, &err, path) == FlagAction::kRun));
+  BOOST_TEST(c4.data_dir != "/srv/from-file");
+  ::unlink(path.c_str());
+
+  // The parser's errors name the line.
+  using s3::FlagSpec;
+  const std::array<FlagSpec, 3> specs = {
+      FlagSpec{"listen", "", true}, FlagSpec{"verbose", "", false}, FlagSpec{"config", "", true}};
+  auto parse = [&](std::string_view t, s3::FlagValues* v) {
+    err.clear();
+    return s3::ParseConfigText(t, "p", specs, v, &err);
+  };
+  s3::FlagValues v;
+  BOOST_TEST(!parse("[p]\nnope = 1\n", &v));
+  BOOST_TEST(err == "line 2: 'nope' is not a setting of p");
+  BOOST_TEST(parse("nope = 1\n[q]\nnope = 2\n", &v));  // shared or another's: ignored
+  BOOST_TEST(!parse("listen\n", &v));
+  BOOST_TEST(err.find("line 1: expected key = value") == 0);
+  BOOST_TEST(!parse("[p\n", &v));
+  BOOST_TEST(!parse("[p]\nverbose = maybe\n", &v));
+  BOOST_TEST(err.find("true or false") != std::string::npos);
+  BOOST_TEST(!parse("[p]\nconfig = /etc/x\n", &v));  // no nesting
+  BOOST_TEST(!parse("listen = a\x01b\n", &v));
+  BOOST_TEST(err.find("control character") != std::string::npos);
+  v.clear();
+  BOOST_TEST(parse("\xEF\xBB\xBF[p]\r\nverbose = on\r\nlisten=:1\r\nlisten = :2\r\n", &v), err);
+  BOOST_TEST(v["verbose"] == "1");
+  BOOST_TEST(v["listen"] == ":2");  // later lines win
+  BOOST_TEST(parse("[p]\nverbose = off\n", &v));
+  BOOST_TEST(v.count("verbose") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(flags) {
   std::map<std::string, std::string> env = {{"SEGLAKE_LISTEN", "0.0.0.0:1234"},
                                             {"SEGLAKE_REGION", "eu-west-1"},
@@ -146,6 +230,9 @@ BOOST_AUTO_TEST_CASE(flags) {
   BOOST_TEST(err.find("--threads") != std::string::npos);
   BOOST_TEST((ParseFlags({"--help"}, nullptr, &c2, &err) == FlagAction::kHelp));
   BOOST_TEST((ParseFlags({"--version"}, nullptr, &c2, &err) == FlagAction::kVersion));
+
+  // An empty default config path reads no file.
+  BOOST_TEST((ParseFlags({}, nullptr, &c2, &err, "") == FlagAction::kRun));
 
   std::string host;
   int port = -1;
