@@ -187,12 +187,21 @@ int Main(int argc, char** argv) {
   std::string abs;
   if (!CheckMountpoint(a.mount.mountpoint, &abs, &error)) return Fail(error);
   a.mount.mountpoint = abs;
-  if (mkdir(a.mount.data_dir.c_str(), 0755) != 0 && errno != EEXIST)
+  if (mkdir(a.mount.data_dir.c_str(), 0700) != 0 && errno != EEXIST)
     return Fail("data dir " + a.mount.data_dir + ": " + std::strerror(errno));
   char buf[PATH_MAX];
   if (!realpath(a.mount.data_dir.c_str(), buf))
     return Fail("data dir " + a.mount.data_dir + ": " + std::strerror(errno));
   a.mount.data_dir = buf;
+  // The mount decides who sees the files (its modes, allow_other); the data
+  // dir itself should give other local users nothing to read around it.
+  struct stat dst;
+  if (stat(a.mount.data_dir.c_str(), &dst) == 0 && (dst.st_mode & 077) != 0) {
+    std::fprintf(stderr,
+                 "seglake-mount: warning: data dir %s is accessible to other users (mode %03o): "
+                 "chmod 700 it (new data dirs are created 0700)\n",
+                 a.mount.data_dir.c_str(), static_cast<unsigned>(dst.st_mode & 0777));
+  }
 
   if (a.foreground) return Serve(a, -1);
   // Daemon: the parent waits until the child has mounted (or failed).

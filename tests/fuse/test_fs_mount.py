@@ -6,6 +6,7 @@ import os
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -137,10 +138,27 @@ class MountProgram(unittest.TestCase):
         self.assertFalse(os.path.exists(data))
         m = self.mount(data_dir=data)
         self.assertTrue(os.path.isdir(data))
+        # Private whatever the umask: other local users get nothing around the mount.
+        self.assertEqual(stat.S_IMODE(os.stat(data).st_mode), 0o700)
         os.mkdir(os.path.join(self.mnt, "bkt"))
         h.write_file(os.path.join(self.mnt, "bkt", "x"), b"x")
         m.stop()
         self.assertNotEqual(os.listdir(data), [])
+        # A data dir open to others mounts, with a warning that says how to fix it.
+        os.chmod(data, 0o755)
+        rc, _, err = self.run_mount(data, self.mnt)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("data dir %s is accessible to other users (mode 755)" % os.path.realpath(data),
+                      err)
+        self.assertIn("chmod 700", err)
+        r = h.unmount(self.mnt)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        os.chmod(data, 0o700)
+        rc, _, err = self.run_mount(data, self.mnt)
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("warning", err)
+        r = h.unmount(self.mnt)
+        self.assertEqual(r.returncode, 0, r.stderr)
         # Under a missing parent: created, or refused with a clear message.
         nested = os.path.join(self.tmp, "new", "nested", "data")
         rc, _, err = self.run_mount(nested, self.mnt)
