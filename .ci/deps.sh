@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config ccache git
       libsqlite3-dev libfuse3-dev fuse3 libcpp-httplib-dev nlohmann-json3-dev
       libboost-dev libboost-test-dev libssl-dev libisal-dev libpugixml-dev libexpected-dev zlib1g-dev
-      libbrotli-dev s3cmd rclone)
+      libbrotli-dev s3cmd rclone
+      lintian rpm rpmlint)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -104,7 +104,7 @@ void InheritOwner(int fd, const std::string& path) {
   struct stat pst;
   if (::stat(parent.c_str(), &pst) != 0 || (pst.st_uid == 0 && pst.st_gid == st.st_gid)) return;
   // Best effort: a failure leaves the file as root made it, as before.
-  (void)::fchown(fd, pst.st_uid, pst.st_gid);
+  if (::fchown(fd, pst.st_uid, pst.st_gid) != 0) return;
 }
 
 class PosixEnv final : public Env {
