@@ -10,7 +10,7 @@ namespace seglake::s3 {
 
 S3Status CheckTags(const std::vector<XmlTag>& tags, size_t max_tags) {
   if (tags.size() > max_tags) {
-    return S3Err(ErrorCode::kBadRequest,
+    return S3Err(ErrorCode::kInvalidTag,
                  "Object tags cannot be greater than " + std::to_string(max_tags));
   }
   std::set<std::string_view> keys;

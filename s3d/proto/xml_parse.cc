@@ -131,13 +131,18 @@ S3Result<DeleteRequestXml> ParseDeleteRequest(std::string_view body) {
   for (pugi::xml_node obj : root->children()) {
     if (obj.type() != pugi::node_element || LocalName(obj) != "Object") continue;
     if (req.objects.size() == kMaxDeleteObjects) return MalformedXml();
-    std::optional<pugi::xml_node> key, version;
-    if (!UniqueChild(obj, "Key", key) || !UniqueChild(obj, "VersionId", version) || !key) {
+    std::optional<pugi::xml_node> key, version, etag;
+    if (!UniqueChild(obj, "Key", key) || !UniqueChild(obj, "VersionId", version) ||
+        !UniqueChild(obj, "ETag", etag) || !key) {
       return MalformedXml();
     }
     DeleteObjectXml o;
     o.key = Text(*key);
     if (version) o.version_id = std::string(TrimSpaces(Text(*version)));
+    if (etag) {
+      o.etag = std::string(TrimSpaces(Text(*etag)));
+      if (o.etag.empty()) return MalformedXml();
+    }
     req.objects.push_back(std::move(o));
   }
   if (req.objects.empty()) return MalformedXml();

@@ -161,6 +161,7 @@ struct CompletePartXml {
 struct DeleteObjectXml {
   std::string key;
   std::string version_id;  // empty when not given
+  std::string etag;        // <ETag>: delete only if the current version has it
 };
 
 struct DeleteRequestXml {

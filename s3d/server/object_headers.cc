@@ -95,6 +95,22 @@ bool ValidBase64Checksum(s3::ChecksumAlgorithm alg, std::string_view value) {
 
 }  // namespace
 
+s3::S3Result<std::string> StorageClassOf(const Context& c) {
+  // S3's class names. Each is kept as a label: the bytes are stored alike,
+  // and archive classes read at once (no restore is needed).
+  static constexpr std::string_view kClasses[] = {
+      "STANDARD",       "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+      "GLACIER",        "DEEP_ARCHIVE",       "OUTPOSTS",    "GLACIER_IR", "SNOW",
+      "EXPRESS_ONEZONE"};
+  auto v = c.Header("x-amz-storage-class");
+  if (!v) return std::string();
+  const std::string_view name = s3::TrimSpaces(*v);
+  for (std::string_view k : kClasses) {
+    if (name == k) return k == "STANDARD" ? std::string() : std::string(k);
+  }
+  return s3::S3Err(s3::ErrorCode::kInvalidStorageClass);
+}
+
 s3::S3Result<ObjectAttrs> AttrsFromHeaders(const Context& c, bool with_tags) {
   // Every value kept here is sent back as a header by GetObject and
   // HeadObject: a control character would split or cut that response.
@@ -105,6 +121,9 @@ s3::S3Result<ObjectAttrs> AttrsFromHeaders(const Context& c, bool with_tags) {
                          " header must not contain control characters.");
   }
   ObjectAttrs a;
+  auto storage_class = StorageClassOf(c);
+  if (!storage_class) return tl::unexpected(storage_class.error());
+  a.storage_class = std::move(*storage_class);
   if (auto v = c.Header("Content-Type")) a.content_type = *v;
   if (auto v = c.Header("Content-Encoding")) a.content_encoding = StoredContentEncoding(*v);
   if (auto v = c.Header("Content-Disposition")) a.content_disposition = *v;
@@ -148,9 +167,6 @@ s3::S3Status CheckUnsupportedHeaders(const Context& c) {
     if (lower == "x-amz-acl" && value != "private" && value != "bucket-owner-full-control") {
       return s3::S3Err(s3::ErrorCode::kNotImplemented, "Only the private canned ACL is supported.");
     }
-    if (lower == "x-amz-storage-class" && value != "STANDARD") {
-      return s3::S3Err(s3::ErrorCode::kInvalidStorageClass);
-    }
   }
   return {};
 }
@@ -184,6 +200,7 @@ void AddObjectHeaders(const ObjectInfo& o, HttpResponse& res) {
   if (a.posix.gid) res.SetHeader("x-amz-meta-gid", std::to_string(*a.posix.gid));
   if (a.posix.mtime_ns) res.SetHeader("x-amz-meta-mtime", FormatMtime(*a.posix.mtime_ns));
   if (!a.tags.empty()) res.SetHeader("x-amz-tagging-count", std::to_string(a.tags.size()));
+  if (!a.storage_class.empty()) res.SetHeader("x-amz-storage-class", a.storage_class);
   AddVersionHeader(o.version_id, res);
 }
 

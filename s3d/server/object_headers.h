@@ -22,6 +22,9 @@ inline constexpr size_t kMaxUserMetadataBytes = 2048;
 // too. MetadataTooLarge past 2 KB of user metadata; InvalidTag and friends
 // for a bad x-amz-tagging.
 s3::S3Result<ObjectAttrs> AttrsFromHeaders(const Context& c, bool with_tags);
+// x-amz-storage-class: "" for none or STANDARD, the class for another of
+// S3's names, InvalidStorageClass otherwise.
+s3::S3Result<std::string> StorageClassOf(const Context& c);
 
 // Rejects headers asking for what this server does not do: server-side
 // encryption, object lock, ACLs other than private, storage classes other

@@ -31,7 +31,7 @@ OpResult ListBuckets(Context& c) {
   auto max = CountParam(c, "max-buckets", 10000, 10000);
   if (!max) return tl::unexpected(max.error());
   std::string after;
-  if (auto token = c.Param("continuation-token")) {
+  if (auto token = c.Param("continuation-token"); token && !token->empty()) {
     auto decoded = s3::Base64Decode(*token);
     if (!decoded) {
       return Fail(s3::ErrorCode::kInvalidArgument, "The continuation token provided is incorrect");
@@ -70,7 +70,13 @@ OpResult CreateBucket(Context& c) {
                 "The specified location-constraint is not valid: this server serves region " +
                     c.cfg.region + ".");
   }
-  if (Status st = c.engine.CreateBucket(c.bucket(), c.cfg.region); !st.ok()) return Fail(st);
+  if (Status st = c.engine.CreateBucket(c.bucket(), c.cfg.region); !st.ok()) {
+    // In us-east-1, S3 answers 200 to creating a bucket you own already
+    // (elsewhere 409 BucketAlreadyOwnedByYou); there is one owner here.
+    if (!(st.detail() == "BucketAlreadyOwnedByYou" && c.cfg.region == "us-east-1")) {
+      return Fail(st);
+    }
+  }
   c.res.SetHeader("Location", "/" + c.bucket());
   c.res.status = 200;
   return {};
@@ -85,7 +91,18 @@ OpResult HeadBucket(Context& c) {
 }
 
 OpResult DeleteBucket(Context& c) {
-  if (Status st = c.engine.DeleteBucket(c.bucket()); !st.ok()) return Fail(st);
+  // DeleteBucket takes no argument: a DELETE meant for something else
+  // (`?uploadId=` without a key, `?prefix=`) must not delete the bucket.
+  for (const s3::QueryParam& p : c.params) {
+    if (p.key == "x-id" || p.key == "AWSAccessKeyId" || p.key == "Signature" ||
+        p.key == "Expires" ||
+        (p.key.size() >= 6 && s3::EqualsIgnoreCase(p.key.substr(0, 6), "x-amz-"))) {
+      continue;
+    }
+    return Fail(s3::ErrorCode::kInvalidArgument,
+                "DeleteBucket takes no query parameter '" + p.key + "'");
+  }
+  if (Status st = c.engine.DeleteBucket(c.bucket(), true); !st.ok()) return Fail(st);
   c.res.status = 204;
   return {};
 }

@@ -11,6 +11,15 @@ namespace seglake::s3d {
 
 s3::XmlOwner Owner(const Context& c) { return s3::XmlOwner{c.cfg.owner_id, c.cfg.owner_name}; }
 
+s3::S3Result<std::string> VersionIdParam(const Context& c) {
+  auto v = c.Param("versionId");
+  if (!v) return std::string();
+  if (v->empty()) {
+    return s3::S3Err(s3::ErrorCode::kInvalidArgument, "Version id cannot be the empty string");
+  }
+  return *v;
+}
+
 s3::S3Result<uint32_t> CountParam(const Context& c, std::string_view name, uint32_t def,
                                   uint32_t max) {
   auto v = c.Param(name);

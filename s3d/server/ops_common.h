@@ -18,6 +18,9 @@ s3::S3Result<uint32_t> CountParam(const Context& c, std::string_view name, uint3
                                   uint32_t max);
 // encoding-type: "" or "url"; InvalidArgument otherwise.
 s3::S3Result<std::string> EncodingTypeParam(const Context& c);
+// versionId: absent -> "" (the current version); present but empty ->
+// InvalidArgument, as S3 answers (never the current version by accident).
+s3::S3Result<std::string> VersionIdParam(const Context& c);
 // partNumber: 1..10000, InvalidArgument otherwise (or when absent).
 s3::S3Result<uint32_t> PartNumberParam(const Context& c);
 

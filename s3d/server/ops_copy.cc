@@ -32,7 +32,13 @@ s3::S3Result<CopySource> ParseCopySource(const Context& c) {
     auto params = s3::ParseQuery(v.substr(q + 1));
     if (!params) return s3::S3Err(s3::ErrorCode::kInvalidArgument, "Invalid copy source encoding");
     for (const auto& p : *params) {
-      if (p.key == "versionId") src.version_id = p.value;
+      if (p.key == "versionId") {
+        if (p.value.empty()) {
+          return s3::S3Err(s3::ErrorCode::kInvalidArgument,
+                           "Version id cannot be the empty string");
+        }
+        src.version_id = p.value;
+      }
     }
     v = v.substr(0, q);
   }
@@ -90,7 +96,7 @@ OpResult CopyObject(Context& c) {
   auto info = HeadSource(c, *src);
   if (!info) return tl::unexpected(info.error());
   if (src->bucket == c.bucket() && src->key == c.key() && !*replace_meta && !*replace_tags &&
-      (src->version_id.empty() || info->is_latest)) {
+      !c.Header("x-amz-storage-class") && (src->version_id.empty() || info->is_latest)) {
     return Fail(s3::ErrorCode::kInvalidRequest,
                 "This copy request is illegal because it is trying to copy an object to itself "
                 "without changing the object's metadata, storage class, website redirect "
@@ -99,10 +105,14 @@ OpResult CopyObject(Context& c) {
   auto cond = WriteConditionsOf(c);
   if (!cond) return tl::unexpected(cond.error());
 
+  auto storage_class = StorageClassOf(c);
+  if (!storage_class) return tl::unexpected(storage_class.error());
+  const bool new_class = c.Header("x-amz-storage-class").has_value();
+
   CopyOptions o;
   o.src_version_id = info->version_id;
   o.conditions = *cond;
-  if (*replace_meta || *replace_tags) {
+  if (*replace_meta || *replace_tags || new_class) {
     o.replace_attrs = true;
     if (*replace_meta) {
       auto attrs = AttrsFromHeaders(c, false);
@@ -121,6 +131,8 @@ OpResult CopyObject(Context& c) {
       }
     }
   }
+  // x-amz-storage-class sets the copy's class whatever the directives say.
+  if (new_class) o.attrs.storage_class = *storage_class;
   auto r = c.engine.Copy(src->bucket, src->key, c.bucket(), c.key(), o);
   if (!r) return Fail(r.error());
   AddVersionHeader(r->version_id, c.res);

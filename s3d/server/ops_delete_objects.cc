@@ -36,7 +36,9 @@ Outcome DeleteOne(Engine& engine, const std::string& bucket, const s3::DeleteObj
     out.error = st.error();
     return out;
   }
-  auto r = engine.Delete(bucket, obj.key, obj.version_id);
+  WriteConditions cond;
+  cond.if_match = obj.etag;  // <ETag>: a conditional delete of this key
+  auto r = engine.Delete(bucket, obj.key, obj.version_id, cond);
   if (!r) {
     out.error = s3::FromStatus(r.error());
     return out;

@@ -15,6 +15,7 @@ s3::XmlObject ToXmlObject(const ObjectInfo& o, const std::optional<s3::XmlOwner>
   x.etag = o.etag;
   x.size = o.size;
   x.owner = owner;
+  if (!o.attrs.storage_class.empty()) x.storage_class = o.attrs.storage_class;
   return x;
 }
 
@@ -72,7 +73,9 @@ OpResult ListObjectsV2(Context& c) {
   o.max_keys = *max;
   const std::string start_after = c.Param("start-after").value_or("");
   o.start_after = start_after;
+  // An empty token is no token (boto3 sends ContinuationToken='' as is).
   auto token = c.Param("continuation-token");
+  if (token && token->empty()) token.reset();
   if (token) {
     auto decoded = s3::Base64Decode(*token);
     if (!decoded || decoded->empty()) {
@@ -141,6 +144,7 @@ OpResult ListObjectVersions(Context& c) {
     xv.etag = v.etag;
     xv.size = v.size;
     xv.owner = owner;
+    if (!v.attrs.storage_class.empty()) xv.storage_class = v.attrs.storage_class;
     x.versions.push_back(std::move(xv));
   }
   x.common_prefixes = std::move(r->common_prefixes);

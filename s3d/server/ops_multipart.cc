@@ -1,12 +1,15 @@
 // Multipart uploads: CreateMultipartUpload, UploadPart, ListParts,
 // CompleteMultipartUpload, AbortMultipartUpload. Parts stream into the
 // engine like PutObject; Complete concatenates manifests.
+#include <optional>
+
 #include "proto/checksum.h"
 #include "proto/names.h"
 #include "proto/xml_common.h"
 #include "proto/xml_list.h"
 #include "proto/xml_parse.h"
 #include "proto/xml_results.h"
+#include "seglake/checksum.h"
 #include "server/object_headers.h"
 #include "server/ops.h"
 #include "server/ops_common.h"
@@ -110,8 +113,47 @@ OpResult ListParts(Context& c) {
   return {};
 }
 
+namespace {
+
+// A Complete repeated after the upload completed (a client retrying after
+// a lost response): S3 answers with the object again when the key's
+// current version came from that upload with the same parts. The ETag
+// md5(part md5s)-N names the parts.
+std::optional<ObjectInfo> CompletedBefore(Context& c, const std::string& upload_id,
+                                          const std::vector<s3::CompletePartXml>& parts) {
+  auto h = c.engine.Head(c.bucket(), c.key(), "");
+  if (!h || h->upload_id != upload_id) return std::nullopt;
+  std::string md5s;
+  for (const s3::CompletePartXml& p : parts) {
+    std::string e = p.etag;
+    if (e.size() >= 2 && e.front() == '"' && e.back() == '"') e = e.substr(1, e.size() - 2);
+    std::string bin;
+    if (!FromHex(e, &bin) || bin.size() != 16) return std::nullopt;
+    md5s += bin;
+  }
+  if (h->etag != ToHex(Md5(md5s)) + "-" + std::to_string(parts.size())) return std::nullopt;
+  return *h;
+}
+
+}  // namespace
+
 OpResult CompleteMultipartUpload(Context& c) {
   auto upload = UploadOfRequest(c);
+  if (!upload && upload.error().code == s3::ErrorCode::kNoSuchUpload) {
+    if (auto id = c.Param("uploadId"); id && !id->empty()) {
+      Payload body(c);
+      auto doc = body.ReadSmall(kMaxCompleteBody);
+      if (!doc) return tl::unexpected(doc.error());
+      auto parsed = s3::ParseCompleteMultipartUpload(*doc);
+      if (!parsed) return tl::unexpected(parsed.error());
+      if (auto done = CompletedBefore(c, *id, *parsed)) {
+        AddVersionHeader(done->version_id, c.res);
+        c.Xml(200, s3::CompleteMultipartUploadXmlDoc(ObjectUrl(c), c.bucket(), c.key(), done->etag,
+                                                     ToXmlChecksums(done->checksums)));
+        return {};
+      }
+    }
+  }
   if (!upload) return tl::unexpected(upload.error());
   auto cond = WriteConditionsOf(c);
   if (!cond) return tl::unexpected(cond.error());

@@ -121,7 +121,9 @@ s3::S3Result<s3::ByteRange> PartRange(const ObjectInfo& o, uint32_t n) {
 
 OpResult ReadObject(Context& c, bool head) {
   if (auto st = CheckOverrides(c); !st) return st;
-  const std::string version = c.Param("versionId").value_or("");
+  auto version_param = VersionIdParam(c);
+  if (!version_param) return tl::unexpected(version_param.error());
+  const std::string& version = *version_param;
   std::shared_ptr<ObjectReader> reader;
   ObjectInfo info;
   if (head) {

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "proto/checksum.h"
+#include "proto/encoding.h"
 #include "proto/names.h"
 #include "proto/xml_common.h"
 #include "server/object_headers.h"
@@ -49,8 +50,20 @@ OpResult PutObject(Context& c) {
 }
 
 OpResult DeleteObject(Context& c) {
-  const std::string version = c.Param("versionId").value_or("");
-  auto r = c.engine.Delete(c.bucket(), c.key(), version);
+  auto version_param = VersionIdParam(c);
+  if (!version_param) return tl::unexpected(version_param.error());
+  const std::string& version = *version_param;
+  // If-Match (an ETag or *) makes the delete conditional on the current
+  // version, as S3's conditional deletes: 412 on a mismatch, 404 when the
+  // key has no current version.
+  WriteConditions cond;
+  if (auto v = c.Header("If-Match")) {
+    cond.if_match = std::string(s3::TrimSpaces(*v));
+    if (cond.if_match.empty()) {
+      return s3::S3Err(s3::ErrorCode::kInvalidArgument, "If-Match must not be empty");
+    }
+  }
+  auto r = c.engine.Delete(c.bucket(), c.key(), version, cond);
   if (!r) return Fail(r.error());
   if (r->delete_marker) c.res.SetHeader("x-amz-delete-marker", "true");
   if (!version.empty()) {

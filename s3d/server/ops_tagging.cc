@@ -15,7 +15,9 @@ namespace {
 constexpr size_t kMaxTaggingBody = 64 << 10;
 
 OpResult SetTags(Context& c, const std::map<std::string, std::string>& tags, int status) {
-  const std::string version = c.Param("versionId").value_or("");
+  auto version_param = VersionIdParam(c);
+  if (!version_param) return tl::unexpected(version_param.error());
+  const std::string& version = *version_param;
   auto info = c.engine.Head(c.bucket(), c.key(), version);
   if (!info) return ReadFailure(c, info.error(), version);
   if (Status st = c.engine.SetTags(c.bucket(), c.key(), info->version_id, tags); !st.ok()) {
@@ -29,7 +31,9 @@ OpResult SetTags(Context& c, const std::map<std::string, std::string>& tags, int
 }  // namespace
 
 OpResult GetObjectTagging(Context& c) {
-  const std::string version = c.Param("versionId").value_or("");
+  auto version_param = VersionIdParam(c);
+  if (!version_param) return tl::unexpected(version_param.error());
+  const std::string& version = *version_param;
   auto info = c.engine.Head(c.bucket(), c.key(), version);
   if (!info) return ReadFailure(c, info.error(), version);
   std::vector<s3::XmlTag> tags;

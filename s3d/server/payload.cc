@@ -25,18 +25,22 @@ bool HasAwsChunked(std::string_view encoding) {
 
 std::string StoredContentEncoding(std::string_view header) {
   std::string out;
+  bool dropped = false;
   size_t start = 0;
   while (start <= header.size()) {
     size_t comma = header.find(',', start);
     if (comma == std::string_view::npos) comma = header.size();
     std::string_view token = s3::TrimSpaces(header.substr(start, comma - start));
-    if (!token.empty() && !s3::EqualsIgnoreCase(token, "aws-chunked")) {
-      if (!out.empty()) out += ",";
+    if (s3::EqualsIgnoreCase(token, "aws-chunked")) {
+      dropped = true;
+    } else if (!token.empty()) {
+      if (!out.empty()) out += ", ";
       out += token;
     }
     start = comma + 1;
   }
-  return out;
+  // Without aws-chunked, the value is kept as the client wrote it.
+  return dropped ? out : std::string(s3::TrimSpaces(header));
 }
 
 Payload::Payload(const Context& c) : c_(c) {
@@ -48,7 +52,10 @@ Payload::Payload(const Context& c) : c_(c) {
     mode_ = s3::ChunkedMode::kUnsigned;
   }
   const char* length_header = chunked_ ? "x-amz-decoded-content-length" : "Content-Length";
-  if (auto v = c.Header(length_header)) declared_ = s3::ParseDecimal(s3::TrimSpaces(*v));
+  if (auto v = c.Header(length_header)) {
+    declared_ = s3::ParseDecimal(s3::TrimSpaces(*v));
+    if (!declared_) bad_length_ = length_header;
+  }
   if (!chunked_ && !c.req.has_body && !declared_) {
     // No Content-Length and no chunked transfer: an empty body.
     if (!c.Header("Transfer-Encoding")) declared_ = 0;
@@ -56,6 +63,11 @@ Payload::Payload(const Context& c) : c_(c) {
 }
 
 s3::S3Status Payload::Check(uint64_t max_bytes, bool need_length) const {
+  // A negative or malformed length never reads as "no body" (an empty object).
+  if (!bad_length_.empty()) {
+    return s3::S3Err(s3::ErrorCode::kInvalidArgument,
+                     bad_length_ + " must be a non-negative decimal number");
+  }
   if (need_length && !declared_ && !c_.Header("Transfer-Encoding")) {
     return s3::S3Err(s3::ErrorCode::kMissingContentLength);
   }

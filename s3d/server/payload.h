@@ -49,6 +49,7 @@ class Payload {
   bool chunked_ = false;
   s3::ChunkedMode mode_ = s3::ChunkedMode::kUnsigned;
   std::optional<uint64_t> declared_;
+  std::string bad_length_;  // the length header that is not a decimal count, if any
   uint64_t bytes_ = 0;
   std::optional<std::pair<s3::ChecksumAlgorithm, std::string>> trailer_checksum_;
 };

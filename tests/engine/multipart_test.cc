@@ -1,3 +1,5 @@
+#include <filesystem>
+
 #include <boost/test/unit_test.hpp>
 
 #include "engine_fixture.h"
@@ -75,6 +77,55 @@ BOOST_AUTO_TEST_CASE(small_parts_and_abort) {
   BOOST_TEST(e->Stats()->live_bytes == 0u);
   BOOST_TEST(e->ListUploads("b", {})->uploads.empty());
   BOOST_TEST(e->DeleteBucket("b").ok());
+}
+
+// S3's DeleteBucket aborts uploads in progress with the bucket, in one
+// transaction that also releases their parts' bytes; a plain delete (the
+// mount's rmdir) still refuses. An object still makes the bucket not empty.
+BOOST_AUTO_TEST_CASE(delete_bucket_aborting_uploads) {
+  BOOST_REQUIRE(e->CreateBucket("b", "").ok());
+  auto u = e->CreateUpload("b", "k", {});
+  BOOST_REQUIRE(u.has_value());
+  auto w = e->BeginPart(u->upload_id, 1);
+  std::string d = Pattern(100, 1);
+  BOOST_REQUIRE((*w)->Append(d.data(), d.size()).ok());
+  BOOST_REQUIRE((*w)->Commit().has_value());
+  BOOST_TEST(e->Stats()->live_bytes == 100u);
+  BOOST_TEST(e->DeleteBucket("b").IsNotEmpty());
+  BOOST_TEST(e->DeleteBucket("b", true).ok());
+  BOOST_TEST(e->Stats()->live_bytes == 0u);
+  BOOST_TEST(!e->GetBucket("b").has_value());
+  BOOST_TEST(!e->BeginPart(u->upload_id, 2).has_value());
+  BOOST_REQUIRE(e->CreateBucket("b", "").ok());
+  BOOST_TEST(e->ListUploads("b", {})->uploads.empty());
+  MustPut("b", "obj", "x");
+  BOOST_TEST(e->DeleteBucket("b", true).IsNotEmpty());
+  // The log replays to the same state.
+  e.reset();
+  std::filesystem::remove(opts.data_dir + "/meta.db");
+  std::filesystem::remove(opts.data_dir + "/meta.db-wal");
+  std::filesystem::remove(opts.data_dir + "/meta.db-shm");
+  Status s = RebuildIndex(opts.data_dir);
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
+  Reopen();
+  BOOST_TEST(e->ListUploads("b", {})->uploads.empty());
+  BOOST_TEST(e->Stats()->live_bytes == 1u);
+  BOOST_TEST(MustRead("b", "obj") == "x");
+}
+
+// A conditional delete is decided inside the commit against the current
+// version: a mismatch is PreconditionFailed, no current version NotFound.
+BOOST_AUTO_TEST_CASE(conditional_delete) {
+  BOOST_REQUIRE(e->CreateBucket("b", "").ok());
+  ObjectInfo o = MustPut("b", "k", "one");
+  BOOST_TEST(
+      e->Delete("b", "k", "", WriteConditions{false, "0123"}).error().IsPreconditionFailed());
+  BOOST_TEST(MustRead("b", "k") == "one");
+  BOOST_TEST(e->Delete("b", "k", "", WriteConditions{false, "\"" + o.etag + "\""}).has_value());
+  BOOST_TEST(e->Delete("b", "k", "", WriteConditions{false, "*"}).error().IsNotFound());
+  MustPut("b", "k", "two");
+  BOOST_TEST(e->Delete("b", "k", "", WriteConditions{false, "*"}).has_value());
+  BOOST_TEST(!e->Head("b", "k").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(copy_part_from_a_range) {

@@ -425,6 +425,9 @@ BOOST_AUTO_TEST_CASE(content_encoding) {
   BOOST_TEST(StoredContentEncoding("aws-chunked,gzip") == "gzip");
   BOOST_TEST(StoredContentEncoding("gzip, aws-chunked") == "gzip");
   BOOST_TEST(StoredContentEncoding("br") == "br");
+  BOOST_TEST(StoredContentEncoding("deflate, gzip") == "deflate, gzip");  // as sent
+  BOOST_TEST(StoredContentEncoding("deflate,gzip") == "deflate,gzip");
+  BOOST_TEST(StoredContentEncoding("aws-chunked, deflate,gzip") == "deflate, gzip");
 }
 
 namespace {

@@ -398,7 +398,7 @@ BOOST_AUTO_TEST_CASE(tagging) {
   for (int i = 0; i < 10; ++i) ten.push_back({"k" + std::to_string(i), "v"});
   BOOST_CHECK(ParseTagging(TaggingBody(ten)).has_value());
   ten.push_back({"k10", "v"});
-  ExpectCode(ParseTagging(TaggingBody(ten)), ErrorCode::kBadRequest);
+  ExpectCode(ParseTagging(TaggingBody(ten)), ErrorCode::kInvalidTag);
   BOOST_CHECK(ParseTagging(TaggingBody(ten), kMaxBucketTags).has_value());
 }
 BOOST_AUTO_TEST_CASE(tagging_limits) {

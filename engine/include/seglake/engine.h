@@ -115,7 +115,9 @@ class Engine {
   // Buckets. Names are validated by front ends; the engine only requires a
   // non-empty name without '/'.
   virtual Status CreateBucket(const std::string& name, const std::string& region) = 0;
-  virtual Status DeleteBucket(const std::string& name) = 0;  // NotEmpty if any version/upload
+  // NotEmpty if any version, or any upload in progress unless abort_uploads
+  // (S3's DeleteBucket aborts them in the same transaction).
+  virtual Status DeleteBucket(const std::string& name, bool abort_uploads = false) = 0;
   virtual Result<BucketInfo> GetBucket(const std::string& name) = 0;
   virtual Result<std::vector<BucketInfo>> ListBuckets() = 0;
   virtual Status SetVersioning(const std::string& bucket, Versioning v) = 0;
@@ -137,8 +139,12 @@ class Engine {
                               const std::string& version_id = "");
   // Without version_id: removes the key (a delete marker in a versioned or
   // suspended bucket). With one: removes exactly that version.
+  // With cond.if_match, only if the current version has that ETag ("*": any
+  // current version): else PreconditionFailed, or NotFound when there is no
+  // current version. Checked in the commit, so no write can slip between.
   virtual Result<DeleteResult> Delete(const std::string& bucket, const std::string& key,
-                                      const std::string& version_id = "") = 0;
+                                      const std::string& version_id = "",
+                                      const WriteConditions& cond = {}) = 0;
   // Copies (a slice of) a version as a new version: no data is copied.
   virtual Result<ObjectInfo> Copy(const std::string& src_bucket, const std::string& src_key,
                                   const std::string& dst_bucket, const std::string& dst_key,

@@ -50,6 +50,9 @@ struct ObjectAttrs {
   std::map<std::string, std::string> user_meta;  // x-amz-meta-* without prefix
   std::map<std::string, std::string> tags;
   PosixAttrs posix;
+  // An S3 storage class other than STANDARD (empty): a label kept and
+  // returned, with no effect on where or how the bytes are stored.
+  std::string storage_class;
 };
 
 // Checksums of a version: lowercase hex for md5 (without quotes), base64 for
@@ -77,6 +80,7 @@ struct ObjectInfo {
   uint64_t seq = 0;                  // change sequence that created this version
   uint32_t parts = 0;                // number of multipart parts, 0 for a single put
   std::vector<uint64_t> part_sizes;  // sizes of multipart parts, in order
+  std::string upload_id;             // the multipart upload that completed into it
   ObjectAttrs attrs;
   Checksums checksums;
   bool damaged = false;  // scrub found a bad record under it: reads fail

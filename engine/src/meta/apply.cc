@@ -211,6 +211,9 @@ Result<ApplyResult> ApplyDelete(Db* db, uint64_t seq, const json& op) {
   auto b = NeedBucket(db, S(op, "b"));
   if (!b) return Err(b.error());
   std::string key = S(op, "k"), vid = S(op, "v");
+  // A conditional delete looks at the current version, whichever version
+  // it removes (as S3 does).
+  SEGLAKE_TRY(CheckConditions(db, b->name, key, op));
   uint32_t idx = 0;
   if (vid.empty()) {
     auto r = DeleteKey(db, seq, &idx, *b, key, U(op, "ns"));
@@ -360,12 +363,16 @@ Result<ApplyResult> ApplyCreateBucket(Db* db, uint64_t seq, const json& op) {
   return ApplyResult{};
 }
 
+Status DropUpload(Db* db, const std::string& id, const std::set<int64_t>& moved);
+
 Result<ApplyResult> ApplyDeleteBucket(Db* db, uint64_t seq, const json& op) {
   std::string name = S(op, "b");
   auto b = NeedBucket(db, name);
   if (!b) return Err(b.error());
+  const bool abort_uploads = B(op, "au");
   for (const char* q : {"SELECT 1 FROM versions WHERE bucket=? LIMIT 1",
                         "SELECT 1 FROM uploads WHERE bucket=? LIMIT 1"}) {
+    if (abort_uploads && std::string_view(q).find("uploads") != std::string_view::npos) continue;
     auto st = db->Prepare(q);
     if (!st) return Err(st.error());
     st->BindText(1, name);
@@ -373,6 +380,22 @@ Result<ApplyResult> ApplyDeleteBucket(Db* db, uint64_t seq, const json& op) {
     if (!r) return Err(r.error());
     if (*r) return Err(Status::NotEmpty("bucket not empty: " + name).WithDetail("BucketNotEmpty"));
   }
+  // With `au` (S3's DeleteBucket), uploads in progress do not keep the
+  // bucket: they are aborted with it, their parts dropped, in the same
+  // transaction.
+  std::vector<std::string> uploads;
+  {
+    auto st = db->Prepare("SELECT upload_id FROM uploads WHERE bucket=?");
+    if (!st) return Err(st.error());
+    st->BindText(1, name);
+    for (;;) {
+      auto r = st->Step();
+      if (!r) return Err(r.error());
+      if (!*r) break;
+      uploads.push_back(st->Text(0));
+    }
+  }
+  for (const std::string& id : uploads) SEGLAKE_TRY(DropUpload(db, id, {}));
   auto st = db->Prepare("DELETE FROM buckets WHERE name=?");
   if (!st) return Err(st.error());
   SEGLAKE_TRY(st->BindText(1, name).Run());
@@ -575,6 +598,7 @@ Result<ApplyResult> ApplyComplete(Db* db, uint64_t seq, const json& op) {
   oi.attrs = u->attrs;
   oi.parts = static_cast<uint32_t>(parts->size());
   oi.part_sizes = sizes;
+  oi.upload_id = id;  // a repeated Complete of this upload finds its object
   uint32_t crc = Crc32c(crcs.data(), crcs.size());
   std::string be = {static_cast<char>(crc >> 24), static_cast<char>(crc >> 16),
                     static_cast<char>(crc >> 8), static_cast<char>(crc)};

@@ -53,6 +53,7 @@ json AttrsToJson(const ObjectAttrs& a) {
   PutIf(j, "cl", a.content_language);
   PutIf(j, "cc", a.cache_control);
   PutIf(j, "ex", a.expires);
+  PutIf(j, "sc", a.storage_class);
   if (!a.user_meta.empty()) j["um"] = a.user_meta;
   if (!a.tags.empty()) j["tg"] = a.tags;
   const PosixAttrs& p = a.posix;
@@ -75,6 +76,7 @@ ObjectAttrs AttrsFromJson(const json& j) {
   a.content_language = Str(j, "cl");
   a.cache_control = Str(j, "cc");
   a.expires = Str(j, "ex");
+  a.storage_class = Str(j, "sc");
   a.user_meta = StrMap(j, "um");
   a.tags = StrMap(j, "tg");
   a.posix.mode = Opt<uint32_t>(j, "mode");
@@ -133,6 +135,7 @@ json VersionInfoJson(const ObjectInfo& o) {
     j["n"] = o.parts;
     j["ps"] = o.part_sizes;
   }
+  if (!o.upload_id.empty()) j["u"] = o.upload_id;
   return j;
 }
 
@@ -145,6 +148,7 @@ void VersionInfoFromJson(const json& j, ObjectInfo* o) {
     for (auto& v : j["ps"])
       if (v.is_number_unsigned()) o->part_sizes.push_back(v.get<uint64_t>());
   o->damaged = j.contains("dmg") && j["dmg"].is_boolean() && j["dmg"].get<bool>();
+  o->upload_id = Str(j, "u");
 }
 
 }  // namespace seglake::meta

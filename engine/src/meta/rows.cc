@@ -56,7 +56,16 @@ ObjectInfo ToObjectInfo(const VersionRow& r, bool full) {
   o.last_modified_ns = r.mtime_ns;
   o.delete_marker = r.delete_marker;
   o.seq = r.seq;
-  if (full) VersionInfoFromJson(ParseJson(r.info), &o);
+  if (full) {
+    VersionInfoFromJson(ParseJson(r.info), &o);
+  } else if (r.info.find("\"sc\"") != std::string::npos) {
+    // Listings show the storage class; the rest of the info is not parsed
+    // for them, and most versions have no class to look for.
+    const nlohmann::json j = ParseJson(r.info);
+    if (j.is_object() && j.contains("a") && j["a"].is_object()) {
+      o.attrs.storage_class = AttrsFromJson(j["a"]).storage_class;
+    }
+  }
   return o;
 }
 

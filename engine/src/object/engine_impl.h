@@ -29,7 +29,7 @@ class EngineImpl final : public Engine {
   Status Init();
 
   Status CreateBucket(const std::string& name, const std::string& region) override;
-  Status DeleteBucket(const std::string& name) override;
+  Status DeleteBucket(const std::string& name, bool abort_uploads) override;
   Result<BucketInfo> GetBucket(const std::string& name) override;
   Result<std::vector<BucketInfo>> ListBuckets() override;
   Status SetVersioning(const std::string& bucket, Versioning v) override;
@@ -41,7 +41,7 @@ class EngineImpl final : public Engine {
   Result<std::unique_ptr<ObjectReader>> OpenRead(const std::string& bucket, const std::string& key,
                                                  const std::string& version_id) override;
   Result<DeleteResult> Delete(const std::string& bucket, const std::string& key,
-                              const std::string& version_id) override;
+                              const std::string& version_id, const WriteConditions& cond) override;
   Result<ObjectInfo> Copy(const std::string& src_bucket, const std::string& src_key,
                           const std::string& dst_bucket, const std::string& dst_key,
                           const CopyOptions& opts) override;

@@ -124,8 +124,11 @@ Result<ListVersionsResult> EngineImpl::ListVersions(const std::string& bucket,
   }
   std::string last_key, last_vid;
   bool done = false;
-#define SEGLAKE_VCOLS                                                                          \
-  "SELECT id, bucket, key, version_id, seq, delete_marker, size, etag, mtime_ns, '', '' FROM " \
+// No manifest, and the info only when it names a storage class (the one
+// field a version listing shows from it).
+#define SEGLAKE_VCOLS                                                                  \
+  "SELECT id, bucket, key, version_id, seq, delete_marker, size, etag, mtime_ns, '', " \
+  "CASE WHEN instr(info, '\"sc\"') > 0 THEN info ELSE '' END FROM "                    \
   "versions WHERE bucket=? AND "
   static const char* const kWithin = SEGLAKE_VCOLS "key=? AND id<? ORDER BY id DESC LIMIT ?";
   static const char* const kKeys[2][2] = {
@@ -162,6 +165,7 @@ Result<ListVersionsResult> EngineImpl::ListVersions(const std::string& bucket,
         row.size = st->UInt(6);
         row.etag = st->Text(7);
         row.mtime_ns = st->UInt(8);
+        row.info = st->Text(10);
         rows.push_back(std::move(row));
       }
     }

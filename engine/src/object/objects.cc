@@ -35,8 +35,10 @@ Status EngineImpl::CreateBucket(const std::string& name, const std::string& regi
   return r ? Status::OK() : r.error();
 }
 
-Status EngineImpl::DeleteBucket(const std::string& name) {
-  auto r = Commit(json{{"t", "rmb"}, {"b", name}});
+Status EngineImpl::DeleteBucket(const std::string& name, bool abort_uploads) {
+  json op = {{"t", "rmb"}, {"b", name}};
+  if (abort_uploads) op["au"] = true;
+  auto r = Commit(op);
   return r ? Status::OK() : r.error();
 }
 
@@ -131,10 +133,12 @@ Result<std::unique_ptr<ObjectReader>> EngineImpl::OpenRead(const std::string& bu
 }
 
 Result<DeleteResult> EngineImpl::Delete(const std::string& bucket, const std::string& key,
-                                        const std::string& version_id) {
+                                        const std::string& version_id,
+                                        const WriteConditions& cond) {
   SEGLAKE_TRY(CheckKey(key));
-  auto r = Commit(
-      json{{"t", "del"}, {"b", bucket}, {"k", key}, {"v", version_id}, {"ns", env_->NowNanos()}});
+  json op = {{"t", "del"}, {"b", bucket}, {"k", key}, {"v", version_id}, {"ns", env_->NowNanos()}};
+  if (!cond.if_match.empty()) op["cond"] = CondJson(WriteConditions{false, cond.if_match});
+  auto r = Commit(op);
   if (!r) return Err(r.error());
   DeleteResult d = r->deleted;
   d.seq = r->seq;
