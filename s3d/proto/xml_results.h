@@ -17,6 +17,7 @@ std::string CompleteMultipartUploadXmlDoc(std::string_view location, std::string
                                           std::string_view key, std::string_view etag,
                                           const XmlChecksums& checksums);
 // CopyObjectResult; CopyPartResult with `part` set.
+std::string ObjectAttributesXmlDoc(const ObjectAttributesXml& a);
 std::string CopyResultXmlDoc(std::string_view etag, int64_t last_modified_ns,
                              const XmlChecksums& checksums, bool part);
 std::string DeleteResultXmlDoc(const DeleteResultXml& r);

@@ -22,6 +22,17 @@ struct XmlChecksums {
   std::string type;  // ChecksumType: "FULL_OBJECT" or "COMPOSITE", or empty
 };
 
+// GetObjectAttributes: each part is written only when asked for.
+struct ObjectAttributesXml {
+  std::optional<std::string> etag;  // unquoted, as S3 writes it here
+  std::optional<XmlChecksums> checksum;
+  std::optional<uint32_t> parts_count;  // ObjectParts: multipart objects only
+  uint32_t max_parts = 1000;
+  uint32_t part_number_marker = 0;
+  std::optional<std::string> storage_class;
+  std::optional<uint64_t> size;
+};
+
 struct XmlBucket {
   std::string name;
   int64_t created_ns = 0;

@@ -45,6 +45,7 @@ OpResult AbortMultipartUpload(Context& c);
 OpResult DeleteObjects(Context& c);
 
 OpResult GetObjectTagging(Context& c);
+OpResult GetObjectAttributes(Context& c);
 OpResult PutObjectTagging(Context& c);
 OpResult DeleteObjectTagging(Context& c);
 

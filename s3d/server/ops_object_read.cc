@@ -2,6 +2,8 @@
 // ignores a list of several, and so do we: one GET serves at most one copy
 // of the object), partNumber, response-* overrides, x-amz-checksum-mode,
 // delete markers. Bodies stream from the engine's reader in bounded slices.
+// GetObjectAttributes: the parts of a HEAD that x-amz-object-attributes asks
+// for, as XML.
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -12,6 +14,7 @@
 #include "proto/encoding.h"
 #include "proto/range.h"
 #include "proto/xml_parse.h"
+#include "proto/xml_results.h"
 #include "server/conditions.h"
 #include "server/object_headers.h"
 #include "server/ops.h"
@@ -208,5 +211,70 @@ OpResult ReadObject(Context& c, bool head) {
 
 OpResult GetObject(Context& c) { return ReadObject(c, false); }
 OpResult HeadObject(Context& c) { return ReadObject(c, true); }
+
+OpResult GetObjectAttributes(Context& c) {
+  auto header = c.Header("x-amz-object-attributes");
+  if (!header || s3::TrimSpaces(*header).empty()) {
+    return Fail(s3::ErrorCode::kInvalidArgument,
+                "The x-amz-object-attributes header specifying the attributes to be retrieved "
+                "is either missing or empty");
+  }
+  bool want_etag = false, want_checksum = false, want_parts = false, want_class = false,
+       want_size = false;
+  std::string_view list = *header;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    const std::string_view name = s3::TrimSpaces(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    if (name == "ETag") {
+      want_etag = true;
+    } else if (name == "Checksum") {
+      want_checksum = true;
+    } else if (name == "ObjectParts") {
+      want_parts = true;
+    } else if (name == "StorageClass") {
+      want_class = true;
+    } else if (name == "ObjectSize") {
+      want_size = true;
+    } else {
+      return Fail(s3::ErrorCode::kInvalidArgument, "Invalid attribute name specified.");
+    }
+  }
+  uint32_t max_parts = 1000, marker = 0;
+  for (auto [name, out] : {std::pair<const char*, uint32_t*>{"x-amz-max-parts", &max_parts},
+                           {"x-amz-part-number-marker", &marker}}) {
+    if (auto v = c.Header(name)) {
+      auto n = s3::ParseDecimal(s3::TrimSpaces(*v));
+      if (!n || *n > 10000) {
+        return Fail(s3::ErrorCode::kInvalidArgument,
+                    std::string("The ") + name + " header must be a number up to 10000");
+      }
+      *out = static_cast<uint32_t>(*n);
+    }
+  }
+  auto version = VersionIdParam(c);
+  if (!version) return tl::unexpected(version.error());
+  auto info = c.engine.Head(c.bucket(), c.key(), *version);
+  if (!info) return ReadFailure(c, info.error(), *version);
+
+  s3::ObjectAttributesXml x;
+  if (want_etag) x.etag = info->etag;
+  if (want_checksum) x.checksum = ToXmlChecksums(info->checksums);
+  if (want_parts && info->parts > 0) {
+    x.parts_count = info->parts;
+    x.max_parts = max_parts;
+    x.part_number_marker = marker;
+  }
+  if (want_class) {
+    x.storage_class =
+        info->attrs.storage_class.empty() ? std::string("STANDARD") : info->attrs.storage_class;
+  }
+  if (want_size) x.size = info->size;
+  c.res.SetHeader("Last-Modified",
+                  s3::FormatHttpDate(static_cast<int64_t>(info->last_modified_ns / 1000000000)));
+  AddVersionHeader(info->version_id, c.res);
+  c.Xml(200, s3::ObjectAttributesXmlDoc(x));
+  return {};
+}
 
 }  // namespace seglake::s3d

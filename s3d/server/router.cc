@@ -44,8 +44,8 @@ constexpr std::array kArguments = {
 };
 
 // The subresources this server implements.
-constexpr std::array kSubresources = {"versioning", "location", "tagging",
-                                      "uploads",    "delete",   "versions"};
+constexpr std::array kSubresources = {"versioning", "location", "tagging",   "uploads",
+                                      "delete",     "versions", "attributes"};
 
 bool IsArgument(std::string_view name) {
   if (name.size() >= 6 && s3::EqualsIgnoreCase(name.substr(0, 6), "x-amz-")) return true;
@@ -101,6 +101,7 @@ Op ForObject(std::string_view m, std::string_view sub, const std::vector<s3::Que
     return Op::kNotImplemented;
   }
   if (sub == "uploads") return m == "POST" ? Op::kCreateMultipartUpload : Op::kNotImplemented;
+  if (sub == "attributes") return m == "GET" ? Op::kGetObjectAttributes : Op::kNotImplemented;
   if (!sub.empty()) return Op::kNotImplemented;
   if (Has(params, "uploadId")) {
     if (m == "GET") return Op::kListParts;
@@ -164,6 +165,8 @@ std::string_view OpName(Op op) {
       return "PutObjectTagging";
     case Op::kDeleteObjectTagging:
       return "DeleteObjectTagging";
+    case Op::kGetObjectAttributes:
+      return "GetObjectAttributes";
     case Op::kCreateMultipartUpload:
       return "CreateMultipartUpload";
     case Op::kUploadPart:

@@ -37,6 +37,7 @@ enum class Op {
   kGetObjectTagging,
   kPutObjectTagging,
   kDeleteObjectTagging,
+  kGetObjectAttributes,
   kCreateMultipartUpload,
   kUploadPart,
   kUploadPartCopy,

@@ -237,6 +237,8 @@ OpResult Service::Dispatch(Context& c) {
       return PutObjectTagging(c);
     case Op::kDeleteObjectTagging:
       return DeleteObjectTagging(c);
+    case Op::kGetObjectAttributes:
+      return GetObjectAttributes(c);
     case Op::kCreateMultipartUpload:
       return CreateMultipartUpload(c);
     case Op::kUploadPart:

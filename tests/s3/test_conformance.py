@@ -263,6 +263,52 @@ class Conformance(h.ServerTestCase):
             "Parts": [{"PartNumber": 1, "ETag": e}]})
         self.assertEqual(self.s3.head_object(Bucket=b, Key="mp")["StorageClass"], "ONEZONE_IA")
 
+    def test_get_object_attributes(self):
+        b = self.new_bucket("attrs")
+        put = self.s3.put_object(Bucket=b, Key="one", Body=b"12345", StorageClass="STANDARD_IA")
+        r = self.s3.get_object_attributes(
+            Bucket=b, Key="one",
+            ObjectAttributes=["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"])
+        self.assertEqual(r["ETag"], put["ETag"].strip('"'))  # unquoted here, as S3 writes it
+        self.assertEqual(r["ObjectSize"], 5)
+        self.assertEqual(r["StorageClass"], "STANDARD_IA")
+        self.assertIn("ChecksumCRC32C", r["Checksum"])
+        self.assertNotIn("ObjectParts", r)  # a single PUT has no parts
+        self.assertIn("LastModified", r)
+        # Only what was asked for.
+        r = self.s3.get_object_attributes(Bucket=b, Key="one", ObjectAttributes=["ObjectSize"])
+        self.assertEqual(r["ObjectSize"], 5)
+        self.assertNotIn("ETag", r)
+        self.assertNotIn("StorageClass", r)
+        # A multipart object counts its parts.
+        up = self.s3.create_multipart_upload(Bucket=b, Key="mp")["UploadId"]
+        parts = []
+        for n, body in ((1, b"a" * (5 << 20)), (2, b"b")):
+            e = self.s3.upload_part(Bucket=b, Key="mp", UploadId=up, PartNumber=n, Body=body)
+            parts.append({"PartNumber": n, "ETag": e["ETag"]})
+        self.s3.complete_multipart_upload(Bucket=b, Key="mp", UploadId=up,
+                                          MultipartUpload={"Parts": parts})
+        r = self.s3.get_object_attributes(Bucket=b, Key="mp",
+                                          ObjectAttributes=["ObjectParts", "StorageClass"])
+        self.assertEqual(r["ObjectParts"]["TotalPartsCount"], 2)
+        self.assertEqual(r["StorageClass"], "STANDARD")
+        # Versions, delete markers, missing keys and bad requests.
+        self.s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+        v = self.s3.put_object(Bucket=b, Key="one", Body=b"longer body")["VersionId"]
+        r = self.s3.get_object_attributes(Bucket=b, Key="one", VersionId=v,
+                                          ObjectAttributes=["ObjectSize"])
+        self.assertEqual((r["ObjectSize"], r["VersionId"]), (11, v))
+        self.s3.delete_object(Bucket=b, Key="one")
+        self.assertS3Error("NoSuchKey", self.s3.get_object_attributes, Bucket=b, Key="one",
+                           ObjectAttributes=["ObjectSize"])
+        self.assertS3Error("NoSuchKey", self.s3.get_object_attributes, Bucket=b, Key="never",
+                           ObjectAttributes=["ObjectSize"])
+        for attrs in ("", "ObjectSize,Color"):
+            status, _, data = self.server.request(
+                "GET", "/%s/mp" % b, query=[("attributes", "")],
+                headers={"x-amz-object-attributes": attrs} if attrs else {})
+            self.assertEqual((status, code_of(data)), (400, "InvalidArgument"), attrs)
+
 
 if __name__ == "__main__":
     h.main()
