@@ -1,6 +1,9 @@
 // The filesystem: inodes over bucket/key paths, open files as engine
 // working copies, and a follower of the change sequence that invalidates the
-// kernel's caches. The libfuse callbacks live in ops.cc.
+// kernel's caches. Its parts: fs.cc (state, working copies, init), inodes.cc
+// (the inode table, names, attributes), entries.cc (mkdir, unlink, rename,
+// ...), files.cc (open files), dirs.cc, attrs.cc (setattr, xattrs) and
+// follower.cc; ops.cc holds the libfuse callback table.
 #pragma once
 
 #define FUSE_USE_VERSION 35

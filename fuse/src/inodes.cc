@@ -1,0 +1,306 @@
+// The inode table (numbers that stay stable while the mount runs and across
+// remounts), names resolved to keys, attributes, lookup and getattr.
+#include "fs_internal.h"
+
+namespace seglake::mount {
+
+using namespace fsi;
+
+// ---- inodes ----
+
+std::shared_ptr<Inode> Fs::Get(fuse_ino_t ino) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = inodes_.find(ino);
+  return it == inodes_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<Inode> Fs::Intern(const std::string& path, bool dir, bool lookup) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = by_path_.find(path);
+  std::shared_ptr<Inode> in;
+  if (it != by_path_.end()) {
+    in = inodes_[it->second];
+    if (in->dir != dir && in->opens == 0) {
+      // The name now holds the other kind: a new inode for it.
+      by_path_.erase(it);
+      in = nullptr;
+    } else {
+      in->dir = dir;
+    }
+  }
+  if (!in) {
+    in = std::make_shared<Inode>();
+    in->ino = next_ino_++;
+    in->path = path;
+    in->dir = dir;
+    inodes_[in->ino] = in;
+    by_path_[path] = in->ino;
+  }
+  if (lookup) ++in->nlookup;
+  return in;
+}
+
+void Fs::Forget(fuse_ino_t ino, uint64_t n) {
+  if (ino == kRoot) return;
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = inodes_.find(ino);
+  if (it == inodes_.end()) return;
+  Inode& in = *it->second;
+  in.nlookup = n >= in.nlookup ? 0 : in.nlookup - n;
+  if (in.nlookup == 0 && in.opens == 0) {
+    auto p = by_path_.find(in.path);
+    if (p != by_path_.end() && p->second == ino) by_path_.erase(p);
+    inodes_.erase(it);
+  }
+}
+
+void Fs::Rekey(const std::string& from, const std::string& to, bool subtree) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::pair<std::string, fuse_ino_t>> moved;
+  for (auto it = by_path_.begin(); it != by_path_.end();) {
+    const std::string& p = it->first;
+    bool match = p == from || (subtree && p.size() > from.size() &&
+                               p.compare(0, from.size(), from) == 0 && p[from.size()] == '/');
+    if (match) {
+      moved.emplace_back(to + p.substr(from.size()), it->second);
+      it = by_path_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [p, ino] : moved) {
+    inodes_[ino]->path = p;
+    by_path_[p] = ino;
+  }
+}
+
+void Fs::Drop(const std::string& path) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = by_path_.find(path);
+  if (it == by_path_.end()) return;
+  inodes_[it->second]->unlinked = true;
+  by_path_.erase(it);
+}
+
+// ---- resolving names ----
+
+Result<Fs::Node> Fs::Resolve(const std::string& path) {
+  Node n;
+  if (path.empty()) {
+    n.exists = n.dir = true;
+    return n;
+  }
+  auto [bucket, key] = Split(path);
+  if (key.empty()) {
+    auto b = engine_->GetBucket(bucket);
+    if (!b) {
+      if (b.error().code() == Status::Code::kNotFound) return n;
+      return Err(b.error());
+    }
+    n.exists = n.dir = true;
+    n.info.last_modified_ns = b->created_ns;
+    return n;
+  }
+  // A directory wins over a file of the same name.
+  ListOptions lo;
+  lo.prefix = key + "/";
+  lo.max_keys = 1;
+  lo.with_attrs = true;
+  auto l = engine_->List(bucket, lo);
+  if (!l) {
+    if (l.error().code() == Status::Code::kNotFound) return n;
+    return Err(l.error());
+  }
+  if (!l->objects.empty()) {
+    n.exists = n.dir = true;
+    if (l->objects[0].key == lo.prefix) {
+      n.has_marker = true;
+      n.info = l->objects[0];
+    }
+    return n;
+  }
+  auto h = engine_->Head(bucket, key);
+  if (!h) {
+    if (h.error().code() == Status::Code::kNotFound) return n;
+    return Err(h.error());
+  }
+  n.exists = true;
+  n.info = std::move(*h);
+  return n;
+}
+
+Status Fs::ChildPath(fuse_ino_t parent, const char* name, std::string* path, bool for_create) {
+  auto p = Get(parent);
+  if (!p) return Status::NotFound("parent");
+  if (!p->dir) return Status::InvalidArgument("not a directory").WithDetail("ENOTDIR");
+  std::string_view n(name);
+  if (n.size() > 255) return Status::InvalidArgument("name too long").WithDetail("ENAMETOOLONG");
+  if (!ShowableComponent(n)) {
+    return for_create ? Status::InvalidArgument("name") : Status::NotFound("name");
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  *path = p->path.empty() ? std::string(n) : p->path + "/" + std::string(n);
+  return Status::OK();
+}
+
+void Fs::DirChanged(fuse_ino_t dir, bool content) {
+  auto in = Get(dir);
+  if (!in) return;
+  int64_t now = NowNs();
+  if (content) in->dir_mtime_ns = now;
+  in->dir_ctime_ns = now;
+}
+
+struct stat Fs::DirAttr(const Inode& in, const ObjectInfo* marker) const {
+  struct stat st {};
+  st.st_ino = in.ino;
+  st.st_mode = S_IFDIR | 0755;
+  st.st_nlink = 1;
+  st.st_uid = uid_;
+  st.st_gid = gid_;
+  int64_t mt = start_ns_;
+  if (marker) {
+    const PosixAttrs& p = marker->attrs.posix;
+    if (p.mode) st.st_mode = S_IFDIR | (*p.mode & 07777);
+    if (p.uid) st.st_uid = *p.uid;
+    if (p.gid) st.st_gid = *p.gid;
+    mt = p.mtime_ns ? *p.mtime_ns : static_cast<int64_t>(marker->last_modified_ns);
+    if (mt == 0) mt = start_ns_;
+  }
+  mt = std::max<int64_t>(mt, in.dir_mtime_ns);
+  st.st_mtim = st.st_atim = ToTs(mt);
+  st.st_ctim = ToTs(std::max<int64_t>(mt, in.dir_ctime_ns));
+  if (marker && marker->attrs.posix.atime_ns) st.st_atim = ToTs(*marker->attrs.posix.atime_ns);
+  st.st_blksize = kBlockSize;
+  return st;
+}
+
+struct stat Fs::Attr(const Inode& in, const Node& n) const {
+  if (n.dir)
+    return DirAttr(in, n.has_marker || in.path.find('/') == std::string::npos ? &n.info : nullptr);
+  struct stat st {};
+  const PosixAttrs& p = n.info.attrs.posix;
+  st.st_ino = in.ino;
+  mode_t type = FileType(p);
+  st.st_mode = type | (p.mode ? (*p.mode & 07777) : type == S_IFLNK ? 0777 : 0644);
+  st.st_nlink = in.unlinked ? 0 : 1;
+  if (type == S_IFCHR || type == S_IFBLK) {
+    auto r = n.info.attrs.user_meta.find(kRdevMeta);
+    if (r != n.info.attrs.user_meta.end())
+      st.st_rdev = static_cast<dev_t>(std::strtoull(r->second.c_str(), nullptr, 10));
+  }
+  st.st_uid = p.uid ? *p.uid : uid_;
+  st.st_gid = p.gid ? *p.gid : gid_;
+  st.st_size = static_cast<off_t>(n.info.size);
+  // Blocks hold data only: holes take none (a sparse file is small in du).
+  st.st_blocks = static_cast<blkcnt_t>((std::min(n.info.allocated, n.info.size) + 511) / 512);
+  st.st_blksize = kBlockSize;
+  int64_t lm = static_cast<int64_t>(n.info.last_modified_ns);
+  if (lm == 0) lm = NowNs();
+  int64_t mt = p.mtime_ns ? *p.mtime_ns : lm;
+  st.st_mtim = ToTs(mt);
+  st.st_atim = ToTs(p.atime_ns ? *p.atime_ns : mt);
+  st.st_ctim = ToTs(std::max(lm, mt));
+  return st;
+}
+
+void Fs::ReplyEntry(fuse_req_t req, const std::string& path, const Node& n) {
+  auto in = Intern(path, n.dir, true);
+  Node cur = n;
+  if (!n.dir) {
+    std::lock_guard<std::mutex> l(in->mu);
+    if (in->editor) {
+      cur.info = CopyInfo(*in, *in->editor);
+    }
+  }
+  fuse_entry_param e{};
+  e.ino = in->ino;
+  e.generation = 1;
+  e.attr = Attr(*in, cur);
+  e.attr_timeout = opt_.attr_timeout;
+  e.entry_timeout = opt_.entry_timeout;
+  fuse_reply_entry(req, &e);
+}
+
+void Fs::RememberOwn(uint64_t seq) {
+  if (seq == 0) return;
+  std::lock_guard<std::mutex> l(mu_);
+  own_seqs_.insert(seq);
+}
+
+void Fs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  std::string path;
+  Status s = ChildPath(parent, name, &path, false);
+  if (!s.ok()) {
+    fuse_reply_err(req, PathErrno(s));
+    return;
+  }
+  auto n = Resolve(path);
+  if (!n) {
+    fuse_reply_err(req, Errno(n.error()));
+    return;
+  }
+  if (!n->exists) {
+    fuse_entry_param e{};
+    e.ino = 0;  // a negative entry, cached until the follower invalidates it
+    e.entry_timeout = opt_.negative_timeout;
+    fuse_reply_entry(req, &e);
+    return;
+  }
+  ReplyEntry(req, path, *n);
+}
+
+Status Fs::ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in) {
+  Node n;
+  {
+    std::lock_guard<std::mutex> l(in->mu);
+    if (in->editor) {
+      n.exists = true;
+      n.info = CopyInfo(*in, *in->editor);
+      struct stat st = Attr(*in, n);
+      fuse_reply_attr(req, &st, opt_.attr_timeout);
+      return Status::OK();
+    }
+  }
+  std::string path;
+  bool unlinked;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    path = in->path;
+    unlinked = in->unlinked;
+  }
+  if (in->ino == kRoot) {
+    struct stat st = DirAttr(*in, nullptr);
+    fuse_reply_attr(req, &st, opt_.attr_timeout);
+    return Status::OK();
+  }
+  if (unlinked || in->detached) {
+    // Still open somewhere: the version it has open.
+    std::lock_guard<std::mutex> l(in->mu);
+    if (!in->has_last) return Status::NotFound(path);
+    Node kept;
+    kept.exists = true;
+    kept.info = in->last;
+    struct stat st = Attr(*in, kept);
+    fuse_reply_attr(req, &st, opt_.attr_timeout);
+    return Status::OK();
+  }
+  auto r = Resolve(path);
+  if (!r) return r.error();
+  if (!r->exists || r->dir != in->dir) return Status::NotFound(path);
+  struct stat st = Attr(*in, *r);
+  fuse_reply_attr(req, &st, opt_.attr_timeout);
+  return Status::OK();
+}
+
+void Fs::GetAttr(fuse_req_t req, fuse_ino_t ino) {
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  Status s = ReplyAttrFor(req, in);
+  if (!s.ok()) fuse_reply_err(req, Errno(s));
+}
+
+}  // namespace seglake::mount
