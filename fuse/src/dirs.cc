@@ -75,14 +75,12 @@ void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fi
       size_t room = size - used;
       if (!plus) {
         if (ent) {
-          // d_ino 0 would hide the entry: the known inode, else a stand-in
-          // (stat gives the real one).
+          // The known inode's number, else the one a lookup will give (d_ino
+          // 0 would hide the entry).
           std::string child = h->path.empty() ? name : h->path + "/" + name;
           std::lock_guard<std::mutex> g(mu_);
           auto known = by_path_.find(child);
-          st.st_ino = known != by_path_.end()
-                          ? known->second
-                          : (std::hash<std::string>{}(child) | (uint64_t{1} << 63));
+          st.st_ino = known != by_path_.end() ? known->second : PathNumber(child);
           st.st_mode = ent->dir ? S_IFDIR : FileType(ent->info.attrs.posix);
         }
         size_t need = fuse_add_direntry(req, out.data() + used, room, name.c_str(), &st,

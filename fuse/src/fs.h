@@ -142,6 +142,11 @@ class Fs {
   std::shared_ptr<Inode> Get(fuse_ino_t ino);
   // The inode for `path`, created if new; counts one lookup when `lookup`.
   std::shared_ptr<Inode> Intern(const std::string& path, bool dir, bool lookup);
+  // The number `path` has or would have (mu_ held): see inodes.cc.
+  fuse_ino_t PathNumber(const std::string& path) const;
+  // The number for a new inode of `path`, one no live inode holds (mu_ held).
+  fuse_ino_t NumberFor(const std::string& path);
+  void Renumber(const std::string& path, fuse_ino_t ino);  // mu_ held
   void Rekey(const std::string& from, const std::string& to, bool subtree);
   void Drop(const std::string& path);  // the name went away: its inode is unlinked
 
@@ -203,8 +208,9 @@ class Fs {
   std::mutex mu_;
   std::unordered_map<fuse_ino_t, std::shared_ptr<Inode>> inodes_;  // guarded by mu_
   std::unordered_map<std::string, fuse_ino_t> by_path_;            // guarded by mu_
-  fuse_ino_t next_ino_ = 2;                                        // guarded by mu_
-  std::set<uint64_t> own_seqs_;                                    // guarded by mu_
+  // Paths whose inode number is not their hash (see inodes.cc).
+  std::unordered_map<std::string, fuse_ino_t> renumbered_;  // guarded by mu_
+  std::set<uint64_t> own_seqs_;                             // guarded by mu_
 
   std::mutex follow_mu_;
   std::condition_variable follow_cv_;

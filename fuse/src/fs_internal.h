@@ -20,6 +20,7 @@
 
 #include "fs.h"
 #include "names.h"
+#include "seglake/checksum.h"
 
 namespace seglake::mount {
 namespace fsi {

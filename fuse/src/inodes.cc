@@ -8,6 +8,49 @@ using namespace fsi;
 
 // ---- inodes ----
 
+// Inode numbers. A name's number is a hash of its path, so it is the same
+// however often the kernel forgets and looks the name up again, in every
+// mount of the data dir and after a remount. A name whose hash is held by
+// another live inode (the open, unlinked or replaced file that had the name
+// before; a hash collision) takes the next free hash of the path with a
+// counter, and a renamed inode keeps its number: both are remembered in
+// renumbered_ for the life of the mount (until the name is removed), so
+// they too survive the kernel forgetting the inode.
+
+namespace {
+fuse_ino_t PathHash(const std::string& path, uint32_t n) {
+  std::string h = Sha256(n == 0 ? path : path + '\0' + std::to_string(n));
+  uint64_t v = 0;
+  std::memcpy(&v, h.data(), sizeof(v));
+  // 0 is no inode, 1 the root.
+  return v < 2 ? v + 2 : v;
+}
+
+bool Under(const std::string& p, const std::string& top, bool subtree) {
+  return p == top || (subtree && p.size() > top.size() && p.compare(0, top.size(), top) == 0 &&
+                      p[top.size()] == '/');
+}
+}  // namespace
+
+fuse_ino_t Fs::PathNumber(const std::string& path) const {
+  auto r = renumbered_.find(path);
+  return r != renumbered_.end() ? r->second : PathHash(path, 0);
+}
+
+fuse_ino_t Fs::NumberFor(const std::string& path) {
+  fuse_ino_t ino = PathNumber(path);
+  for (uint32_t n = 1; ino == kRoot || inodes_.count(ino); ++n) ino = PathHash(path, n);
+  Renumber(path, ino);
+  return ino;
+}
+
+void Fs::Renumber(const std::string& path, fuse_ino_t ino) {
+  if (ino == PathHash(path, 0))
+    renumbered_.erase(path);
+  else
+    renumbered_[path] = ino;
+}
+
 std::shared_ptr<Inode> Fs::Get(fuse_ino_t ino) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = inodes_.find(ino);
@@ -30,7 +73,7 @@ std::shared_ptr<Inode> Fs::Intern(const std::string& path, bool dir, bool lookup
   }
   if (!in) {
     in = std::make_shared<Inode>();
-    in->ino = next_ino_++;
+    in->ino = NumberFor(path);
     in->path = path;
     in->dir = dir;
     inodes_[in->ino] = in;
@@ -56,26 +99,36 @@ void Fs::Forget(fuse_ino_t ino, uint64_t n) {
 
 void Fs::Rekey(const std::string& from, const std::string& to, bool subtree) {
   std::lock_guard<std::mutex> l(mu_);
-  std::vector<std::pair<std::string, fuse_ino_t>> moved;
+  std::vector<std::pair<std::string, fuse_ino_t>> moved, numbers;
   for (auto it = by_path_.begin(); it != by_path_.end();) {
-    const std::string& p = it->first;
-    bool match = p == from || (subtree && p.size() > from.size() &&
-                               p.compare(0, from.size(), from) == 0 && p[from.size()] == '/');
-    if (match) {
-      moved.emplace_back(to + p.substr(from.size()), it->second);
+    if (Under(it->first, from, subtree)) {
+      moved.emplace_back(to + it->first.substr(from.size()), it->second);
       it = by_path_.erase(it);
     } else {
       ++it;
     }
   }
+  // Forgotten inodes below a renamed directory keep their numbers too when
+  // they had to remember one; the others take their new path's.
+  for (auto it = renumbered_.begin(); it != renumbered_.end();) {
+    if (Under(it->first, from, subtree)) {
+      numbers.emplace_back(to + it->first.substr(from.size()), it->second);
+      it = renumbered_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [p, ino] : numbers) Renumber(p, ino);
   for (auto& [p, ino] : moved) {
     inodes_[ino]->path = p;
     by_path_[p] = ino;
+    Renumber(p, ino);
   }
 }
 
 void Fs::Drop(const std::string& path) {
   std::lock_guard<std::mutex> l(mu_);
+  renumbered_.erase(path);
   auto it = by_path_.find(path);
   if (it == by_path_.end()) return;
   inodes_[it->second]->unlinked = true;
