@@ -110,8 +110,10 @@ void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fi
           }
           auto in = Intern(child, ent->dir, true);
           if (!ent->dir) {
+            // A file replaced under open handles keeps showing their version
+            // here; the follower or the next lookup gives the name a new inode.
             std::lock_guard<std::mutex> g(in->mu);
-            if (in->editor) n.info = CopyInfo(*in, *in->editor);
+            (void)KernelViewLocked(*in, &n.info, false);
           }
           e.ino = in->ino;
           e.generation = 1;

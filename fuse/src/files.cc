@@ -57,7 +57,9 @@ int Fs::OpenHandle(const std::shared_ptr<Inode>& in, const std::string& path, in
     if (!r) return OpenErrno(r.error());
     // Every handle reads one version: a key changed outside since the open
     // handles' version makes a new inode for the new open.
-    if (in->handles > 0 && DetachIfReplaced(*in, (*r)->info())) return ESTALE;
+    // (With -o writeback_cache also a closed file: see Fs::Invalidate.)
+    if ((in->handles > 0 || opt_.writeback_cache) && DetachIfReplaced(*in, (*r)->info()))
+      return ESTALE;
     h->reader = std::move(*r);
     const ObjectInfo& info = h->reader->info();
     *outside = differs(info);

@@ -82,7 +82,7 @@ void Fs::Invalidate(const std::vector<Change>& changes) {
         } else if (in->dir) {
           if (leaf) inodes.insert(in->ino);  // its marker's attributes
         } else if (leaf) {
-          if (in->opens > 0) maybe_detach.emplace_back(cur, in);
+          if (in->opens > 0 || opt_.writeback_cache) maybe_detach.emplace_back(cur, in);
           inodes.insert(in->ino);
         } else {
           inodes.insert(in->ino);  // a file that a new key turns into a directory
@@ -97,14 +97,18 @@ void Fs::Invalidate(const std::vector<Change>& changes) {
   }
   // A file open (and not being written) whose key now holds other bytes
   // keeps the bytes its handles read, as a file replaced by rename does: the
-  // name gets a new inode. (A rename or delete, or this mount's own commit
-  // seen before it was remembered, leaves the content as the handles know it.)
+  // name gets a new inode. With -o writeback_cache every file not being
+  // written does so, open or not: the kernel then keeps its own idea of a
+  // file's size and never takes a new one from getattr, so only a new inode
+  // (found at the kernel's next lookup of the name) shows the new size. (A rename or delete, or
+  // this mount's own commit seen before it was remembered, leaves the content as the handles know
+  // it.)
   for (auto& [path, in] : maybe_detach) {
     auto [bucket, key] = Split(path);
     auto now = engine_->Head(bucket, key);
     if (!now) continue;
     std::lock_guard<std::mutex> g(in->mu);
-    if (in->handles == 0 || in->detached) continue;
+    if ((in->handles == 0 && !opt_.writeback_cache) || in->detached) continue;
     {
       std::lock_guard<std::mutex> l(mu_);
       auto me = by_path_.find(path);

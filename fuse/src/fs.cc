@@ -89,7 +89,8 @@ Result<FileEditor*> Fs::EditorLocked(Inode& in, bool opening, std::unique_ptr<Fi
     *temp = std::move(*ed);
     return temp->get();
   }
-  if (in.handles > 0 && DetachIfReplaced(in, (*ed)->base())) return Err(Stale(path));
+  if ((in.handles > 0 || opt_.writeback_cache) && DetachIfReplaced(in, (*ed)->base()))
+    return Err(Stale(path));
   in.editor = std::move(*ed);
   return in.editor.get();
 }

@@ -75,8 +75,11 @@ struct Inode {
   int writers = 0;             // of which writable
   int64_t write_mtime_ns = 0;  // last write, applied at commit
   std::string opened_version;  // version id seen at the last open, for keep_cache
-  ObjectInfo last;             // the version the handles read without an editor,
-  bool has_last = false;       // and the last one committed (fstat once unlinked)
+  // The version the handles read without an editor; with no handle open, the
+  // one the kernel was last told of; the last one committed (fstat once
+  // unlinked or detached).
+  ObjectInfo last;
+  bool has_last = false;
 };
 
 class Fs {
@@ -159,6 +162,13 @@ class Fs {
   // An entry of directory `dir` was made, removed or renamed (content), or
   // its attributes changed: its mtime and ctime (or ctime only) move on.
   void DirChanged(fuse_ino_t dir, bool content = true);
+  // With in.mu held: turns *info, the key's current version, into what the
+  // kernel is to be told about file `in`: its working copy, else the version
+  // its open handles read (with -o writeback_cache, the one it was last told
+  // of, open or not); otherwise *info, remembered as `last` (what the kernel
+  // was told, see OpenHandle). False when the key was replaced under such a
+  // view and `detach`: `in` is then detached and the name needs a new inode.
+  bool KernelViewLocked(Inode& in, ObjectInfo* info, bool detach = true);
   void ReplyEntry(fuse_req_t req, const std::string& path, const Node& n);
   Status ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in);
 

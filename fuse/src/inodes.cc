@@ -257,13 +257,41 @@ struct stat Fs::Attr(const Inode& in, const Node& n) const {
   return st;
 }
 
+bool Fs::KernelViewLocked(Inode& in, ObjectInfo* info, bool detach) {
+  if (in.editor) {
+    *info = CopyInfo(in, *in.editor);
+    return true;
+  }
+  // The kernel keeps the version an open file's handles read and, with -o
+  // writeback_cache, the size it knows of any file: a file changed outside
+  // then keeps showing what it was, and its name gets a new inode.
+  if (in.has_last && (in.handles > 0 || opt_.writeback_cache)) {
+    bool detached = detach && DetachIfReplaced(in, *info);
+    *info = in.last;
+    return !detached;
+  }
+  in.last = *info;
+  in.has_last = true;
+  return true;
+}
+
 void Fs::ReplyEntry(fuse_req_t req, const std::string& path, const Node& n) {
   auto in = Intern(path, n.dir, true);
   Node cur = n;
   if (!n.dir) {
-    std::lock_guard<std::mutex> l(in->mu);
-    if (in->editor) {
-      cur.info = CopyInfo(*in, *in->editor);
+    bool same;
+    {
+      std::lock_guard<std::mutex> l(in->mu);
+      same = KernelViewLocked(*in, &cur.info);
+    }
+    if (!same) {
+      // Replaced from outside while open here: the open inode keeps its
+      // version and the name gets a new inode with the new one.
+      Forget(in->ino, 1);
+      in = Intern(path, false, true);
+      cur.info = n.info;
+      std::lock_guard<std::mutex> l(in->mu);
+      KernelViewLocked(*in, &cur.info);
     }
   }
   fuse_entry_param e{};
@@ -341,6 +369,11 @@ Status Fs::ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in) {
   auto r = Resolve(path);
   if (!r) return r.error();
   if (!r->exists || r->dir != in->dir) return Status::NotFound(path);
+  if (!r->dir) {
+    std::lock_guard<std::mutex> l(in->mu);
+    // Replaced while open: this inode keeps showing its handles' version.
+    (void)KernelViewLocked(*in, &r->info);
+  }
   struct stat st = Attr(*in, *r);
   fuse_reply_attr(req, &st, opt_.attr_timeout);
   return Status::OK();
