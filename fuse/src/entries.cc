@@ -218,7 +218,87 @@ void Fs::Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char
   ReplyEntry(req, path, n);
 }
 
-void Fs::Link(fuse_req_t req) { fuse_reply_err(req, EPERM); }
+// A hard link: the new name is a key holding the file's current version
+// (a whole-version copy, no data copied), and both names lead to one inode
+// whose commits are copied to every name (see CopyToLinks).
+void Fs::Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
+  auto in = Get(ino);
+  if (!in) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (in->dir) {
+    fuse_reply_err(req, EPERM);  // as Linux for a directory
+    return;
+  }
+  if (newparent == kRoot) {
+    fuse_reply_err(req, EPERM);
+    return;
+  }
+  std::string dst;
+  if (int err = FreeName(newparent, newname, &dst); err != 0) {
+    fuse_reply_err(req, err);
+    return;
+  }
+  std::lock_guard<std::mutex> l(in->mu);
+  if (in->unlinked || in->detached) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  // Unsaved writes first, so the new name gets the file as it reads now.
+  if (Status s = CommitLocked(*in); !s.ok()) {
+    fuse_reply_err(req, Errno(s));
+    return;
+  }
+  std::string src;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    src = in->path;
+  }
+  auto [bucket, ks] = Split(src);
+  auto [dbucket, kd] = Split(dst);
+  if (bucket != dbucket) {
+    fuse_reply_err(req, EXDEV);
+    return;
+  }
+  CopyOptions co;
+  co.conditions.if_none_match_any = true;
+  auto r = engine_->Copy(bucket, ks, bucket, kd, co);
+  if (!r) {
+    fuse_reply_err(req, Errno(r.error()));
+    return;
+  }
+  RememberOwn(r->seq);
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    auto& group = in->group;
+    if (!group) {
+      group = std::make_shared<LinkGroup>();
+      group->ino = in->ino;
+      group->names.insert(src);
+      links_[src] = group;
+    }
+    group->names.insert(dst);
+    group->etag = r->etag;
+    links_[dst] = group;
+    renumbered_.erase(dst);
+    by_path_[dst] = in->ino;
+    in->links = static_cast<uint32_t>(group->names.size());
+    ++in->nlookup;  // the entry replied below
+  }
+  Node n;
+  n.exists = true;
+  n.info = *r;
+  (void)KernelViewLocked(*in, &n.info, false);
+  DirChanged(newparent);
+  fuse_entry_param e{};
+  e.ino = in->ino;
+  e.generation = 1;
+  e.attr = Attr(*in, n);
+  e.attr_timeout = opt_.attr_timeout;
+  e.entry_timeout = opt_.entry_timeout;
+  fuse_reply_entry(req, &e);
+}
 
 void Fs::Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
                 const char* newname, unsigned flags) {

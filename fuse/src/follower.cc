@@ -53,6 +53,7 @@ void Fs::Invalidate(const std::vector<Change>& changes) {
   std::set<fuse_ino_t> inodes;
   const bool negative = opt_.negative_timeout > 0;
   std::vector<std::pair<std::string, std::shared_ptr<Inode>>> maybe_detach;
+  std::vector<std::pair<std::string, std::shared_ptr<LinkGroup>>> links_changed;
   {
     std::lock_guard<std::mutex> l(mu_);
     for (const Change& c : changes) {
@@ -74,6 +75,10 @@ void Fs::Invalidate(const std::vector<Change>& changes) {
         if (!ShowableComponent(part)) break;
         auto parent = by_path_.find(cur);
         cur += "/" + part;
+        if (leaf) {
+          auto g = links_.find(cur);
+          if (g != links_.end()) links_changed.emplace_back(cur, g->second);
+        }
         auto me = by_path_.find(cur);
         std::shared_ptr<Inode> in = me == by_path_.end() ? nullptr : inodes_[me->second];
         if (!in) {
@@ -103,6 +108,22 @@ void Fs::Invalidate(const std::vector<Change>& changes) {
   // (found at the kernel's next lookup of the name) shows the new size. (A rename or delete, or
   // this mount's own commit seen before it was remembered, leaves the content as the handles know
   // it.)
+  // A hard link written or deleted from outside is no longer one of the
+  // file's names: it becomes a file of its own (or is gone) and the other
+  // names keep the file. (This mount's own copies to its links hold the
+  // group's ETag.)
+  for (auto& [path, group] : links_changed) {
+    auto [bucket, key] = Split(path);
+    auto now = engine_->Head(bucket, key);
+    std::lock_guard<std::mutex> l(mu_);
+    if (now && now->etag == group->etag) continue;
+    auto g = links_.find(path);
+    if (g != links_.end() && g->second == group) {
+      auto i = inodes_.find(group->ino);
+      if (i != inodes_.end()) inodes.insert(group->ino);  // its link count
+      Unlink1(path);
+    }
+  }
   for (auto& [path, in] : maybe_detach) {
     auto [bucket, key] = Split(path);
     auto now = engine_->Head(bucket, key);

@@ -51,8 +51,36 @@ Status Fs::CommitLocked(Inode& in) {
     Log("commit", path, r.error());
     return r.error();
   }
-  std::lock_guard<std::mutex> l(mu_);
-  own_seqs_.insert(r->seq);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    own_seqs_.insert(r->seq);
+  }
+  return CopyToLinks(in, *r);
+}
+
+Status Fs::CopyToLinks(Inode& in, const ObjectInfo& committed) {
+  std::vector<std::string> others;
+  std::string path;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!in.group) return Status::OK();
+    path = in.path;
+    for (const std::string& n : in.group->names)
+      if (n != path) others.push_back(n);
+    in.group->etag = committed.etag;
+  }
+  auto [bucket, key] = Split(path);
+  CopyOptions co;
+  co.src_version_id = committed.version_id;
+  for (const std::string& other : others) {
+    // A whole-version copy: no data is copied, the ETag is the same.
+    auto r = engine_->Copy(bucket, key, bucket, Split(other).key, co);
+    if (!r) {
+      Log("commit to hard link", other, r.error());
+      return r.error();
+    }
+    RememberOwn(r->seq);
+  }
   return Status::OK();
 }
 
@@ -109,9 +137,11 @@ Status Fs::FinishEdit(Inode& in, std::unique_ptr<FileEditor>* temp) {
   if (!r) return r.error();
   in.last = *r;
   in.has_last = true;
-  std::lock_guard<std::mutex> g(mu_);
-  own_seqs_.insert(r->seq);
-  return Status::OK();
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    own_seqs_.insert(r->seq);
+  }
+  return CopyToLinks(in, *r);
 }
 
 // Runs fn on the file's working copy (see EditorLocked) and commits the

@@ -44,6 +44,15 @@ struct MountOptions {
   uint64_t dirty_bytes = 256ull << 20;
 };
 
+// Names that are hard links of one file while the mount runs (see
+// SEMANTICS.md): every name is a key holding the same version, and a commit
+// through any of them is copied to the others. Guarded by Fs::mu_.
+struct LinkGroup {
+  std::set<std::string> names;  // paths, at least two
+  fuse_ino_t ino = 0;           // the file's inode number
+  std::string etag;             // of the version every name holds
+};
+
 // One name the kernel knows. `path` is "" for the root, "B" for a bucket,
 // "B/a/b" below; it follows renames. Guarded by Fs::mu_ except `mu`, which
 // serializes the content of a file.
@@ -61,6 +70,8 @@ struct Inode {
   uint64_t nlookup = 0;
   int opens = 0;
   std::atomic<bool> unlinked{false};  // removed while known: writes are discarded
+  std::atomic<uint32_t> links{1};     // names (st_nlink) while not unlinked
+  std::shared_ptr<LinkGroup> group;   // hard links: its names (guarded by Fs::mu_)
   // Replaced over S3 while open (and not being written): the name now leads
   // to a new inode; this one keeps its bytes for its open handles.
   std::atomic<bool> detached{false};
@@ -107,7 +118,7 @@ class Fs {
   void Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name);
   void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
               const char* newname, unsigned flags);
-  void Link(fuse_req_t req);
+  void Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname);
   void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
   void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
   void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
@@ -151,7 +162,15 @@ class Fs {
   fuse_ino_t NumberFor(const std::string& path);
   void Renumber(const std::string& path, fuse_ino_t ino);  // mu_ held
   void Rekey(const std::string& from, const std::string& to, bool subtree);
-  void Drop(const std::string& path);  // the name went away: its inode is unlinked
+  // The name went away: its inode is unlinked, unless other hard links of
+  // it remain.
+  void Drop(const std::string& path);
+  // Takes `path` out of its link group (mu_ held); the group is dissolved
+  // when one name is left.
+  void Unlink1(const std::string& path);
+  // After a commit through `in.path`: the other names of its link group get
+  // the same version (in.mu held).
+  Status CopyToLinks(Inode& in, const ObjectInfo& committed);
 
   Result<Node> Resolve(const std::string& path);
   Status ChildPath(fuse_ino_t parent, const char* name, std::string* path, bool for_create);
@@ -220,7 +239,9 @@ class Fs {
   std::unordered_map<std::string, fuse_ino_t> by_path_;            // guarded by mu_
   // Paths whose inode number is not their hash (see inodes.cc).
   std::unordered_map<std::string, fuse_ino_t> renumbered_;  // guarded by mu_
-  std::set<uint64_t> own_seqs_;                             // guarded by mu_
+  // Every name that is one of several hard links of a file.
+  std::unordered_map<std::string, std::shared_ptr<LinkGroup>> links_;  // guarded by mu_
+  std::set<uint64_t> own_seqs_;                                        // guarded by mu_
 
   std::mutex follow_mu_;
   std::condition_variable follow_cv_;

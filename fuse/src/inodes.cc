@@ -33,6 +33,8 @@ bool Under(const std::string& p, const std::string& top, bool subtree) {
 }  // namespace
 
 fuse_ino_t Fs::PathNumber(const std::string& path) const {
+  auto g = links_.find(path);
+  if (g != links_.end()) return g->second->ino;
   auto r = renumbered_.find(path);
   return r != renumbered_.end() ? r->second : PathHash(path, 0);
 }
@@ -73,11 +75,22 @@ std::shared_ptr<Inode> Fs::Intern(const std::string& path, bool dir, bool lookup
   }
   if (!in) {
     in = std::make_shared<Inode>();
-    in->ino = NumberFor(path);
     in->path = path;
     in->dir = dir;
+    auto g = dir ? links_.end() : links_.find(path);
+    if (g != links_.end()) {
+      // One of several hard links: one inode for all its names.
+      LinkGroup& group = *g->second;
+      if (group.ino == kRoot || inodes_.count(group.ino)) group.ino = NumberFor(path);
+      in->ino = group.ino;
+      in->group = g->second;
+      in->links = static_cast<uint32_t>(group.names.size());
+      for (const std::string& n : group.names) by_path_[n] = in->ino;
+    } else {
+      in->ino = NumberFor(path);
+      by_path_[path] = in->ino;
+    }
     inodes_[in->ino] = in;
-    by_path_[path] = in->ino;
   }
   if (lookup) ++in->nlookup;
   return in;
@@ -93,6 +106,12 @@ void Fs::Forget(fuse_ino_t ino, uint64_t n) {
   if (in.nlookup == 0 && in.opens == 0) {
     auto p = by_path_.find(in.path);
     if (p != by_path_.end() && p->second == ino) by_path_.erase(p);
+    if (in.group) {
+      for (const std::string& name : in.group->names) {
+        auto q = by_path_.find(name);
+        if (q != by_path_.end() && q->second == ino) by_path_.erase(q);
+      }
+    }
     inodes_.erase(it);
   }
 }
@@ -100,14 +119,31 @@ void Fs::Forget(fuse_ino_t ino, uint64_t n) {
 void Fs::Rekey(const std::string& from, const std::string& to, bool subtree) {
   std::lock_guard<std::mutex> l(mu_);
   std::vector<std::pair<std::string, fuse_ino_t>> moved, numbers;
+  std::vector<std::pair<std::string, std::string>> renamed;  // (from, to) of moved inodes' names
   for (auto it = by_path_.begin(); it != by_path_.end();) {
     if (Under(it->first, from, subtree)) {
-      moved.emplace_back(to + it->first.substr(from.size()), it->second);
+      std::string dest = to + it->first.substr(from.size());
+      renamed.emplace_back(it->first, dest);
+      moved.emplace_back(std::move(dest), it->second);
       it = by_path_.erase(it);
     } else {
       ++it;
     }
   }
+  // Hard links keep their group under their new names.
+  std::vector<std::pair<std::string, std::shared_ptr<LinkGroup>>> regrouped;
+  for (auto it = links_.begin(); it != links_.end();) {
+    if (Under(it->first, from, subtree)) {
+      std::string dest = to + it->first.substr(from.size());
+      it->second->names.erase(it->first);
+      it->second->names.insert(dest);
+      regrouped.emplace_back(std::move(dest), it->second);
+      it = links_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [p, g] : regrouped) links_[p] = g;
   // Forgotten inodes below a renamed directory keep their numbers too when
   // they had to remember one; the others take their new path's.
   for (auto it = renumbered_.begin(); it != renumbered_.end();) {
@@ -119,8 +155,12 @@ void Fs::Rekey(const std::string& from, const std::string& to, bool subtree) {
     }
   }
   for (auto& [p, ino] : numbers) Renumber(p, ino);
-  for (auto& [p, ino] : moved) {
-    inodes_[ino]->path = p;
+  for (size_t i = 0; i < moved.size(); ++i) {
+    const auto& [p, ino] = moved[i];
+    Inode& in = *inodes_[ino];
+    // A hard-linked inode is known under several names: the one it reads
+    // and commits through moves only if that one was renamed.
+    if (!in.group || in.path == renamed[i].first) in.path = p;
     by_path_[p] = ino;
     Renumber(p, ino);
   }
@@ -129,10 +169,36 @@ void Fs::Rekey(const std::string& from, const std::string& to, bool subtree) {
 void Fs::Drop(const std::string& path) {
   std::lock_guard<std::mutex> l(mu_);
   renumbered_.erase(path);
+  if (links_.count(path)) {
+    Unlink1(path);  // the file stays, under its other names
+    return;
+  }
   auto it = by_path_.find(path);
   if (it == by_path_.end()) return;
   inodes_[it->second]->unlinked = true;
   by_path_.erase(it);
+}
+
+void Fs::Unlink1(const std::string& path) {
+  auto g = links_.find(path);
+  if (g == links_.end()) return;
+  std::shared_ptr<LinkGroup> group = g->second;
+  links_.erase(g);
+  group->names.erase(path);
+  std::shared_ptr<Inode> in;
+  auto i = inodes_.find(group->ino);
+  if (i != inodes_.end() && i->second->group == group) in = i->second;
+  auto b = by_path_.find(path);
+  if (b != by_path_.end() && b->second == group->ino) by_path_.erase(b);
+  if (in && in->path == path) in->path = *group->names.begin();
+  if (group->names.size() == 1) {
+    // The last name is an ordinary file again, with the number it had.
+    const std::string& last = *group->names.begin();
+    links_.erase(last);
+    Renumber(last, group->ino);
+    if (in) in->group = nullptr;
+  }
+  if (in) in->links = static_cast<uint32_t>(group->names.size());
 }
 
 // ---- resolving names ----
@@ -236,7 +302,7 @@ struct stat Fs::Attr(const Inode& in, const Node& n) const {
   st.st_ino = in.ino;
   mode_t type = FileType(p);
   st.st_mode = type | (p.mode ? (*p.mode & 07777) : type == S_IFLNK ? 0777 : 0644);
-  st.st_nlink = in.unlinked ? 0 : 1;
+  st.st_nlink = in.unlinked ? 0 : in.links.load();
   if (type == S_IFCHR || type == S_IFBLK) {
     auto r = n.info.attrs.user_meta.find(kRdevMeta);
     if (r != n.info.attrs.user_meta.end())

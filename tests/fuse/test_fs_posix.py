@@ -4,7 +4,9 @@ forgetting an inode (drop_caches), renames and remounts; `rm -rf` of a tree
 deeper than PATH_MAX while the kernel drops its caches; mmap readers that
 never die while S3 replaces the file; and `-o writeback_cache` following
 sizes changed over S3."""
+import errno
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -294,6 +296,134 @@ class WritebackCache(h.MountTestCase):
             self.s3.put_object(Bucket=self.bucket, Key="r", Body=b"n" * 7)
             self.wait_content(path, b"n" * 7)
             self.assertEqual(f.read(), b"r" * 49990)
+
+
+class HardLinks(h.MountTestCase):
+    with_s3 = True
+
+    def setUp(self):
+        self.b = self.new_bucket("l")
+        self.bucket = os.path.basename(self.b)
+
+    def p(self, name):
+        return os.path.join(self.b, name)
+
+    def s3_bytes(self, key):
+        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def etag(self, key):
+        return self.s3.head_object(Bucket=self.bucket, Key=key)["ETag"]
+
+    def test_write_through_either_name(self):
+        h.write_file(self.p("a"), b"one\n")
+        os.link(self.p("a"), self.p("b"))
+        sa, sb = os.stat(self.p("a")), os.stat(self.p("b"))
+        self.assertEqual(sa.st_ino, sb.st_ino)
+        self.assertEqual((sa.st_nlink, sb.st_nlink), (2, 2))
+        h.write_file(self.p("a"), b"two\n", "ab")
+        self.assertEqual(h.read_file(self.p("b")), b"one\ntwo\n")
+        h.write_file(self.p("b"), b"three\n", "ab")
+        self.assertEqual(h.read_file(self.p("a")), b"one\ntwo\nthree\n")
+        self.assertEqual(self.s3_bytes("a"), b"one\ntwo\nthree\n")
+        self.assertEqual(self.s3_bytes("b"), b"one\ntwo\nthree\n")
+        self.assertEqual(self.etag("a"), self.etag("b"))
+        # One open handle, writes through the other name: the same file.
+        with open(self.p("a"), "rb") as f:
+            h.write_file(self.p("b"), b"X", "r+b")
+            self.assertEqual(f.read(3), b"Xne")
+        os.chmod(self.p("b"), 0o600)
+        self.assertEqual(os.stat(self.p("a")).st_mode & 0o777, 0o600)
+        self.assertEqual(self.s3.head_object(Bucket=self.bucket, Key="a")["Metadata"]["mode"],
+                         self.s3.head_object(Bucket=self.bucket, Key="b")["Metadata"]["mode"])
+
+    def test_unlink_one_name_keeps_the_other(self):
+        h.write_file(self.p("a"), b"data")
+        os.link(self.p("a"), self.p("b"))
+        os.link(self.p("b"), self.p("c"))
+        self.assertEqual(os.stat(self.p("a")).st_nlink, 3)
+        os.unlink(self.p("a"))
+        self.assertFalse(os.path.exists(self.p("a")))
+        self.assertEqual(os.stat(self.p("b")).st_nlink, 2)
+        h.write_file(self.p("c"), b"more", "ab")
+        self.assertEqual(h.read_file(self.p("b")), b"datamore")
+        os.unlink(self.p("c"))
+        self.assertEqual(os.stat(self.p("b")).st_nlink, 1)
+        self.assertEqual(h.read_file(self.p("b")), b"datamore")
+        keys = [o["Key"] for o in self.s3.list_objects_v2(Bucket=self.bucket).get("Contents", [])]
+        self.assertEqual(keys, ["b"])
+        self.assertEqual(self.s3_bytes("b"), b"datamore")
+
+    def test_links_survive_drop_caches_and_renames(self):
+        h.write_file(self.p("a"), b"1")
+        os.mkdir(self.p("d"))
+        os.link(self.p("a"), self.p("d/b"))
+        ino = os.stat(self.p("a")).st_ino
+        os.rename(self.p("d"), self.p("e"))
+        os.rename(self.p("e/b"), self.p("e/c"))
+        if can_drop_caches():
+            drop_caches()
+            time.sleep(0.05)
+        self.assertEqual(os.stat(self.p("e/c")).st_ino, ino)
+        self.assertEqual(os.stat(self.p("a")).st_nlink, 2)
+        h.write_file(self.p("e/c"), b"2", "ab")
+        self.assertEqual(h.read_file(self.p("a")), b"12")
+        self.assertEqual(self.s3_bytes("a"), b"12")
+        self.assertEqual(self.s3_bytes("e/c"), b"12")
+
+    def test_errors(self):
+        h.write_file(self.p("a"), b"x")
+        h.write_file(self.p("taken"), b"y")
+        os.mkdir(self.p("dir"))
+        self.assertErrno(errno.EEXIST, os.link, self.p("a"), self.p("taken"))
+        self.assertErrno(errno.EPERM, os.link, self.p("dir"), self.p("dir2"))
+        self.assertErrno(errno.ENOENT, os.link, self.p("missing"), self.p("z"))
+        other = self.new_bucket("l")
+        self.assertErrno(errno.EXDEV, os.link, self.p("a"), os.path.join(other, "a"))
+        self.assertEqual(h.read_file(self.p("taken")), b"y")
+        self.assertEqual(os.stat(self.p("a")).st_nlink, 1)
+
+    def test_s3_put_to_one_name_splits_it_off(self):
+        h.write_file(self.p("a"), b"shared")
+        os.link(self.p("a"), self.p("b"))
+        self.s3.put_object(Bucket=self.bucket, Key="b", Body=b"from s3")
+        h.wait_for(lambda: os.stat(self.p("a")).st_nlink == 1, 5, what="a's link count to drop")
+        h.wait_for(lambda: h.read_file(self.p("b")) == b"from s3", 5, what="b's new bytes")
+        h.write_file(self.p("a"), b"!", "ab")
+        self.assertEqual(h.read_file(self.p("a")), b"shared!")
+        self.assertEqual(self.s3_bytes("b"), b"from s3")
+        self.assertEqual(self.s3_bytes("a"), b"shared!")
+
+    def test_tar_with_hard_links_and_xattrs(self):
+        if not shutil.which("tar"):
+            self.skipTest("needs tar")
+        src = tempfile.mkdtemp(prefix="seglake-tar-")
+        try:
+            os.makedirs(os.path.join(src, "t", "sub"))
+            h.write_file(os.path.join(src, "t", "f"), b"hello\n" * 1000)
+            try:
+                os.setxattr(os.path.join(src, "t", "f"), "user.color", b"blue")
+            except OSError:
+                self.skipTest("%s has no user xattrs to archive" % src)
+            os.link(os.path.join(src, "t", "f"), os.path.join(src, "t", "sub", "g"))
+            os.link(os.path.join(src, "t", "f"), os.path.join(src, "t", "h"))
+            archive = os.path.join(src, "a.tar")
+            subprocess.run(["tar", "--xattrs", "-cf", archive, "-C", src, "t"], check=True)
+            p = subprocess.run(["tar", "--xattrs", "--xattrs-include=user.*", "-xf", archive,
+                                "-C", self.b], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        finally:
+            shutil.rmtree(src, ignore_errors=True)
+        names = [self.p("t/f"), self.p("t/sub/g"), self.p("t/h")]
+        stats = [os.stat(n) for n in names]
+        self.assertEqual({st.st_ino for st in stats}, {stats[0].st_ino})
+        self.assertEqual({st.st_nlink for st in stats}, {3})
+        for n in names:
+            self.assertEqual(h.read_file(n), b"hello\n" * 1000)
+            self.assertEqual(os.getxattr(n, "user.color"), b"blue")
+        for key in ("t/f", "t/sub/g", "t/h"):
+            self.assertEqual(self.s3_bytes(key), b"hello\n" * 1000)
+            self.assertEqual(self.s3.head_object(Bucket=self.bucket, Key=key)["Metadata"]
+                             .get("color"), "blue")
 
 
 if __name__ == "__main__":
