@@ -1,6 +1,9 @@
 // The filesystem: inodes over bucket/key paths, open files as engine
 // working copies, and a follower of the change sequence that invalidates the
-// kernel's caches. The libfuse callbacks live in ops.cc.
+// kernel's caches. Its parts: fs.cc (state, working copies, init), inodes.cc
+// (the inode table, names, attributes), entries.cc (mkdir, unlink, rename,
+// ...), files.cc (open files), dirs.cc, attrs.cc (setattr, xattrs) and
+// follower.cc; ops.cc holds the libfuse callback table.
 #pragma once
 
 #define FUSE_USE_VERSION 35
@@ -41,6 +44,15 @@ struct MountOptions {
   uint64_t dirty_bytes = 256ull << 20;
 };
 
+// Names that are hard links of one file while the mount runs (see
+// SEMANTICS.md): every name is a key holding the same version, and a commit
+// through any of them is copied to the others. Guarded by Fs::mu_.
+struct LinkGroup {
+  std::set<std::string> names;  // paths, at least two
+  fuse_ino_t ino = 0;           // the file's inode number
+  std::string etag;             // of the version every name holds
+};
+
 // One name the kernel knows. `path` is "" for the root, "B" for a bucket,
 // "B/a/b" below; it follows renames. Guarded by Fs::mu_ except `mu`, which
 // serializes the content of a file.
@@ -58,6 +70,8 @@ struct Inode {
   uint64_t nlookup = 0;
   int opens = 0;
   std::atomic<bool> unlinked{false};  // removed while known: writes are discarded
+  std::atomic<uint32_t> links{1};     // names (st_nlink) while not unlinked
+  std::shared_ptr<LinkGroup> group;   // hard links: its names (guarded by Fs::mu_)
   // Replaced over S3 while open (and not being written): the name now leads
   // to a new inode; this one keeps its bytes for its open handles.
   std::atomic<bool> detached{false};
@@ -72,8 +86,11 @@ struct Inode {
   int writers = 0;             // of which writable
   int64_t write_mtime_ns = 0;  // last write, applied at commit
   std::string opened_version;  // version id seen at the last open, for keep_cache
-  ObjectInfo last;             // the version the handles read without an editor,
-  bool has_last = false;       // and the last one committed (fstat once unlinked)
+  // The version the handles read without an editor; with no handle open, the
+  // one the kernel was last told of; the last one committed (fstat once
+  // unlinked or detached).
+  ObjectInfo last;
+  bool has_last = false;
 };
 
 class Fs {
@@ -101,7 +118,7 @@ class Fs {
   void Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name);
   void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
               const char* newname, unsigned flags);
-  void Link(fuse_req_t req);
+  void Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname);
   void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
   void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
   void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
@@ -139,8 +156,21 @@ class Fs {
   std::shared_ptr<Inode> Get(fuse_ino_t ino);
   // The inode for `path`, created if new; counts one lookup when `lookup`.
   std::shared_ptr<Inode> Intern(const std::string& path, bool dir, bool lookup);
+  // The number `path` has or would have (mu_ held): see inodes.cc.
+  fuse_ino_t PathNumber(const std::string& path) const;
+  // The number for a new inode of `path`, one no live inode holds (mu_ held).
+  fuse_ino_t NumberFor(const std::string& path);
+  void Renumber(const std::string& path, fuse_ino_t ino);  // mu_ held
   void Rekey(const std::string& from, const std::string& to, bool subtree);
-  void Drop(const std::string& path);  // the name went away: its inode is unlinked
+  // The name went away: its inode is unlinked, unless other hard links of
+  // it remain.
+  void Drop(const std::string& path);
+  // Takes `path` out of its link group (mu_ held); the group is dissolved
+  // when one name is left.
+  void Unlink1(const std::string& path);
+  // After a commit through `in.path`: the other names of its link group get
+  // the same version (in.mu held).
+  Status CopyToLinks(Inode& in, const ObjectInfo& committed);
 
   Result<Node> Resolve(const std::string& path);
   Status ChildPath(fuse_ino_t parent, const char* name, std::string* path, bool for_create);
@@ -151,6 +181,13 @@ class Fs {
   // An entry of directory `dir` was made, removed or renamed (content), or
   // its attributes changed: its mtime and ctime (or ctime only) move on.
   void DirChanged(fuse_ino_t dir, bool content = true);
+  // With in.mu held: turns *info, the key's current version, into what the
+  // kernel is to be told about file `in`: its working copy, else the version
+  // its open handles read (with -o writeback_cache, the one it was last told
+  // of, open or not); otherwise *info, remembered as `last` (what the kernel
+  // was told, see OpenHandle). False when the key was replaced under such a
+  // view and `detach`: `in` is then detached and the name needs a new inode.
+  bool KernelViewLocked(Inode& in, ObjectInfo* info, bool detach = true);
   void ReplyEntry(fuse_req_t req, const std::string& path, const Node& n);
   Status ReplyAttrFor(fuse_req_t req, const std::shared_ptr<Inode>& in);
 
@@ -200,8 +237,11 @@ class Fs {
   std::mutex mu_;
   std::unordered_map<fuse_ino_t, std::shared_ptr<Inode>> inodes_;  // guarded by mu_
   std::unordered_map<std::string, fuse_ino_t> by_path_;            // guarded by mu_
-  fuse_ino_t next_ino_ = 2;                                        // guarded by mu_
-  std::set<uint64_t> own_seqs_;                                    // guarded by mu_
+  // Paths whose inode number is not their hash (see inodes.cc).
+  std::unordered_map<std::string, fuse_ino_t> renumbered_;  // guarded by mu_
+  // Every name that is one of several hard links of a file.
+  std::unordered_map<std::string, std::shared_ptr<LinkGroup>> links_;  // guarded by mu_
+  std::set<uint64_t> own_seqs_;                                        // guarded by mu_
 
   std::mutex follow_mu_;
   std::condition_variable follow_cv_;

@@ -44,7 +44,9 @@ void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newp
             const char* newname, unsigned int flags) {
   F(req)->Rename(req, parent, name, newparent, newname, flags);
 }
-void Link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { F(req)->Link(req); }
+void Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
+  F(req)->Link(req, ino, newparent, newname);
+}
 void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) { F(req)->Open(req, ino, fi); }
 void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   F(req)->Read(req, ino, size, off, fi);

@@ -1164,12 +1164,17 @@ class SpecialFiles(MountOps):
 
 
 class Links(MountOps):
-    def test_link_eperm(self):
+    def test_link_is_a_second_name(self):
+        # More in test_fs_posix.py (HardLinks).
         path = os.path.join(self.b, "orig")
-        h.write_file(path, b"one name only")
-        self.assertErrno(errno.EPERM, os.link, path, os.path.join(self.b, "second"))
-        self.assertFalse(os.path.exists(os.path.join(self.b, "second")))
-        self.assertEqual(os.stat(path).st_nlink, 1)
+        second = os.path.join(self.b, "second")
+        h.write_file(path, b"two names")
+        os.link(path, second)
+        self.assertEqual(os.stat(path).st_nlink, 2)
+        self.assertEqual(os.stat(second).st_ino, os.stat(path).st_ino)
+        os.unlink(path)
+        self.assertEqual(h.read_file(second), b"two names")
+        self.assertEqual(os.stat(second).st_nlink, 1)
 
 
 class BigDirectory(MountOps):
